@@ -10,6 +10,7 @@ Each message says what happened and what to do next. The tree::
     │   ├── MissingDependencyError (LookupError)
     │   └── DuplicateRegistrationError (ValueError)
     ├── ServiceError                          a service that failed to start or stop
+    ├── RuntimeClosedError (RuntimeError)     an agent runtime used after stop() or a failed start
     ├── ModelError                            model handlers
     │   ├── NoModelHandlerError (LookupError)
     │   └── CircuitOpenError                  provider failing fast after repeated failures
@@ -38,6 +39,7 @@ __all__ = [
     "PermissionDeniedError",
     "PluginError",
     "ProtocolError",
+    "RuntimeClosedError",
     "ServiceError",
     "StoreConnectionError",
     "StoreError",
@@ -132,3 +134,7 @@ class DeliveryTimeoutError(SwarmError, TimeoutError):
 
 class PermissionDeniedError(SwarmError, PermissionError):
     """The caller has no authority for this operation."""
+
+
+class RuntimeClosedError(SwarmError, RuntimeError):
+    """An agent runtime was stopped (or failed to initialise) and cannot be started again."""

@@ -19,22 +19,50 @@ def is_uuid(value: object) -> bool:
     return isinstance(value, str) and _UUID_RE.match(value) is not None
 
 
+_JS_SAFE_INTEGER = 2**53
+
+
 def _js_number(value: int | float) -> str:
-    """Format a number as JavaScript's ``Number.prototype.toString`` does (common cases)."""
+    """Format a number as JavaScript's ``Number.prototype.toString()`` does.
+
+    JavaScript numbers are doubles, so an int beyond 2**53 is first rounded as JavaScript
+    would round it. Both languages pick the shortest digits that round-trip; only the
+    layout differs (ECMAScript Number::toString): plain notation for 1e-6 <= |x| < 1e21,
+    exponent notation written ``1e+21`` / ``1e-7`` outside it.
+    """
     if isinstance(value, int):
-        return str(value)
+        if abs(value) <= _JS_SAFE_INTEGER:
+            return str(value)
+        try:
+            value = float(value)
+        except OverflowError:
+            return "Infinity" if value > 0 else "-Infinity"
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
         return "Infinity" if value > 0 else "-Infinity"
-    if value.is_integer() and abs(value) < 1e21:
-        return str(int(value))
-    text = repr(value)
-    if "e" in text:  # JS writes 1e+21 and 1e-7 where Python writes 1e+21 and 1e-07
-        mantissa, exp = text.split("e")
-        sign = "-" if exp.startswith("-") else "+"
-        text = f"{mantissa}e{sign}{exp.lstrip('+-').lstrip('0') or '0'}"
-    return text
+    if value == 0:
+        return "0"  # -0 too
+    if value < 0:
+        return "-" + _js_number(-value)
+    mantissa, _, exp = repr(value).partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    raw = whole + fraction
+    leading_zeros = len(raw) - len(raw.lstrip("0"))
+    digits = raw.strip("0")
+    k = len(digits)
+    # value == 0.<digits> * 10**n, in the spec's terms
+    n = len(whole) + (int(exp) if exp else 0) - leading_zeros
+    if k <= n <= 21:
+        return digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return f"{digits[:n]}.{digits[n:]}"
+    if -6 < n <= 0:
+        return "0." + "0" * -n + digits
+    e = n - 1
+    sign = "+" if e >= 0 else "-"
+    head = digits if k == 1 else f"{digits[0]}.{digits[1:]}"
+    return f"{head}e{sign}{abs(e)}"
 
 
 def string_to_uuid(value: str | int | float) -> str:

@@ -1,0 +1,128 @@
+"""Lexical similarity for short messages: TF-IDF cosine over words and character trigrams.
+
+Pure Python and built once per set of documents (a character's example turns, a list of
+actions): a query costs a few dictionary look-ups per feature plus one pass over the
+postings of the features it shares with the documents, so it stays cheap on the hot path.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from swarm.models.tokens import STOPWORDS, char_ngrams, content_words, terms
+
+__all__ = ["Features", "SimilarityIndex", "featurize"]
+
+# Stopwords still say something ("who are you" vs "where are you") but far less than
+# content words; with a handful of documents IDF alone cannot learn that.
+_STOPWORD_WEIGHT = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """A text's word and character-trigram counts, computed once and scored against many indexes."""
+
+    words: Mapping[str, int]
+    grams: Mapping[str, int]
+
+
+def featurize(text: str) -> Features:
+    """Extract the features :class:`SimilarityIndex` compares."""
+    tokens = terms(text)
+    return Features(Counter(tokens), Counter(char_ngrams(content_words(tokens))))
+
+
+def _idf(n_docs: int, df: int) -> float:
+    # BM25's IDF, shifted to stay positive: a feature in every document still counts a little.
+    return math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+
+
+class _Channel:
+    """Normalised TF-IDF postings of one kind of feature."""
+
+    __slots__ = ("_damped", "_idf", "_postings", "_unknown_idf")
+
+    def __init__(self, docs: Sequence[Mapping[str, int]], damped: frozenset[str]) -> None:
+        n_docs = len(docs)
+        df: Counter[str] = Counter()
+        for doc in docs:
+            df.update(doc.keys())
+        self._damped = damped
+        self._idf = {f: _idf(n_docs, c) * self._damp(f) for f, c in df.items()}
+        self._unknown_idf = _idf(n_docs, 0)
+        postings: dict[str, list[tuple[int, float]]] = {}
+        for index, doc in enumerate(docs):
+            vector = {f: (1.0 + math.log(tf)) * self._idf[f] for f, tf in doc.items()}
+            norm = math.sqrt(sum(w * w for w in vector.values()))
+            if norm == 0.0:
+                continue
+            for feature, weight in vector.items():
+                postings.setdefault(feature, []).append((index, weight / norm))
+        self._postings = {f: tuple(p) for f, p in postings.items()}
+
+    def _damp(self, feature: str) -> float:
+        return _STOPWORD_WEIGHT if feature in self._damped else 1.0
+
+    def add_cosines(self, query: Mapping[str, int], scale: float, into: list[float]) -> None:
+        """Add ``scale`` times the cosine of ``query`` with each document to ``into``."""
+        shared: list[tuple[str, float]] = []
+        norm2 = 0.0
+        for feature, tf in query.items():
+            idf = self._idf.get(feature)
+            tf_weight = 1.0 if tf == 1 else 1.0 + math.log(tf)
+            if idf is None:
+                # Unknown features match nothing but make the query less similar to everything.
+                weight = tf_weight * self._unknown_idf * self._damp(feature)
+            else:
+                weight = tf_weight * idf
+                shared.append((feature, weight))
+            norm2 += weight * weight
+        if not shared:
+            return
+        factor = scale / math.sqrt(norm2)
+        postings = self._postings
+        for feature, weight in shared:
+            scaled = weight * factor
+            for index, doc_weight in postings[feature]:
+                into[index] += scaled * doc_weight
+
+
+class SimilarityIndex:
+    """Documents indexed for cosine similarity with a query, in [0, 1].
+
+    The score blends word cosine (weight ``word_weight``) and character-trigram cosine, so
+    "weather" still finds "wheather" and "whats up" finds "what's up".
+    """
+
+    __slots__ = ("_grams", "_size", "_word_weight", "_words")
+
+    def __init__(self, texts: Sequence[str], *, word_weight: float = 0.5) -> None:
+        if not 0.0 <= word_weight <= 1.0:
+            raise ValueError(f"word_weight must be within [0, 1], got {word_weight}")
+        features = [featurize(text) for text in texts]
+        self._size = len(texts)
+        self._word_weight = word_weight
+        self._words = _Channel([f.words for f in features], STOPWORDS)
+        self._grams = _Channel([f.grams for f in features], frozenset())
+
+    def __len__(self) -> int:
+        return self._size
+
+    def scores(self, query: str | Features) -> list[float]:
+        """The similarity of ``query`` to each document, in document order."""
+        features = featurize(query) if isinstance(query, str) else query
+        out = [0.0] * self._size
+        self._words.add_cosines(features.words, self._word_weight, out)
+        self._grams.add_cosines(features.grams, 1.0 - self._word_weight, out)
+        return out
+
+    def best(self, query: str | Features) -> tuple[int, float]:
+        """The most similar document and its score (the first wins a tie), or ``(-1, 0.0)``."""
+        best_index, best_score = -1, 0.0
+        for index, score in enumerate(self.scores(query)):
+            if score > best_score:
+                best_index, best_score = index, score
+        return best_index, best_score

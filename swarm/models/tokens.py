@@ -1,0 +1,65 @@
+"""Word tokens and character n-grams, the features of the offline model's similarity."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["STOPWORDS", "char_ngrams", "content_words", "stem", "terms", "words"]
+
+# Letters and digits of any script; an inner apostrophe keeps "don't" one word.
+_WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+
+STOPWORDS = frozenset(
+    """a about an and are as at be been but by can could did do does for from had has have he
+    her him his how i i'm if in into is it it's its just me my of on or our she so than that
+    the their them then there they this to too up us was we were what when where which who
+    why will with would you your like please some any very really also""".split()  # noqa: SIM905 (a word list reads best as text)
+)
+"""Words too common to tell two messages apart; they still count, with a small weight."""
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens of ``text``."""
+    return _WORD_RE.findall(text.lower().replace("’", "'"))
+
+
+def stem(word: str) -> str:
+    """Strip the commonest English inflections, so "books" finds "book" and "asked" "ask".
+
+    Deliberately timid: a wrong merge costs more than a missed one on short messages.
+    """
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "'s")):
+        return word[:-1]
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 4 and word.endswith("ed") and not word.endswith("eed"):
+        return word[:-2]
+    return word
+
+
+def terms(text: str) -> list[str]:
+    """:func:`words`, stemmed except for stopwords (which stay recognisable as such)."""
+    return [w if w in STOPWORDS else stem(w) for w in words(text)]
+
+
+def content_words(tokens: list[str]) -> list[str]:
+    """The tokens that are not stopwords, or all of them when every one is a stopword.
+
+    "who are you?" must still be matchable, so a message made only of stopwords keeps them.
+    """
+    kept = [t for t in tokens if t not in STOPWORDS]
+    return kept or tokens
+
+
+def char_ngrams(tokens: list[str], n: int = 3) -> list[str]:
+    """Character n-grams of each token padded with ``<`` and ``>``: robust to typos."""
+    grams: list[str] = []
+    for token in tokens:
+        padded = f"<{token}>"
+        if len(padded) <= n:
+            grams.append(padded)
+        else:
+            grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return grams

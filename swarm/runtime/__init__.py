@@ -1,0 +1,62 @@
+"""The agent runtime: plugins, actions, providers, evaluators, services, models, events.
+
+Everything a plugin author needs is importable from here::
+
+    from swarm.runtime import Action, ActionResult, AgentRuntime, Plugin
+"""
+
+from __future__ import annotations
+
+from swarm.models.types import ModelHandler, ModelType
+from swarm.runtime.adapter import StoreAdapter
+from swarm.runtime.components import (
+    Action,
+    ActionExample,
+    ActionHandler,
+    ActionResult,
+    Evaluator,
+    EvaluatorHandler,
+    HandlerCallback,
+    Provider,
+    ProviderGetter,
+    ProviderResult,
+    State,
+    Validator,
+)
+from swarm.runtime.events import EventHandler, EventType
+from swarm.runtime.model_handlers import ModelRegistration
+from swarm.runtime.plugin import Plugin, Veto
+from swarm.runtime.resolve import ENTRY_POINT_GROUP
+from swarm.runtime.runtime import AgentRuntime, RuntimeStatus
+from swarm.runtime.services import Service, ServiceStatus
+from swarm.types import Content, Memory
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "Action",
+    "ActionExample",
+    "ActionHandler",
+    "ActionResult",
+    "AgentRuntime",
+    "Content",
+    "Evaluator",
+    "EvaluatorHandler",
+    "EventHandler",
+    "EventType",
+    "HandlerCallback",
+    "Memory",
+    "ModelHandler",
+    "ModelRegistration",
+    "ModelType",
+    "Plugin",
+    "Provider",
+    "ProviderGetter",
+    "ProviderResult",
+    "RuntimeStatus",
+    "Service",
+    "ServiceStatus",
+    "State",
+    "StoreAdapter",
+    "Validator",
+    "Veto",
+]
