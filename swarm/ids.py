@@ -7,7 +7,7 @@ import math
 import re
 from urllib.parse import quote
 
-__all__ = ["derived_id", "is_uuid", "string_to_uuid"]
+__all__ = ["derived_id", "incoming_id", "is_uuid", "response_id", "string_to_uuid"]
 
 _UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 # encodeURIComponent leaves these unescaped besides ASCII letters and digits.
@@ -94,3 +94,20 @@ def derived_id(*parts: str) -> str:
     A redelivered message maps to the same derived ids, which makes writes idempotent.
     """
     return string_to_uuid(":".join(parts))
+
+
+def incoming_id(message_id: str, agent_id: str) -> str:
+    """The id of the memory that stores message ``message_id`` as agent ``agent_id`` received it.
+
+    One message sent to several agents (a broadcast) is stored once per agent.
+    """
+    return derived_id("in", message_id, agent_id)
+
+
+def response_id(message_id: str, agent_id: str) -> str:
+    """The id of agent ``agent_id``'s response to message ``message_id``.
+
+    A retried or redelivered turn finds its earlier response under this id instead of
+    writing a second one.
+    """
+    return derived_id("re", message_id, agent_id)

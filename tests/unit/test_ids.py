@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from swarm.ids import derived_id, is_uuid, string_to_uuid
+from swarm.ids import derived_id, incoming_id, is_uuid, response_id, string_to_uuid
 
 # encodeURIComponent leaves exactly these unescaped (ECMA-262, "uriUnreserved").
 _UNRESERVED = frozenset(string.ascii_letters + string.digits + "-_.!~*'()")
@@ -165,3 +165,16 @@ def test_is_uuid_accepts_upper_case_and_rejects_braces() -> None:
 def test_derived_id_hashes_joined_parts() -> None:
     """derived_id(a, b) is string_to_uuid("a:b"), so a redelivery maps to the same id."""
     assert derived_id("m1", "agent") == expected_uuid("m1:agent")
+
+
+def test_incoming_and_response_ids_differ_per_agent_and_role() -> None:
+    """One message id yields distinct, stable incoming and response ids for each agent."""
+    ids = {
+        incoming_id("m1", "a"),
+        incoming_id("m1", "b"),
+        response_id("m1", "a"),
+        response_id("m1", "b"),
+    }
+    assert len(ids) == 4
+    assert incoming_id("m1", "a") == expected_uuid("in:m1:a")
+    assert response_id("m1", "a") == expected_uuid("re:m1:a")
