@@ -179,7 +179,7 @@ async def search(
     if s.room_id is not None:
         where.append(m.c.room_id == s.room_id)
     if pgvector:
-        query = cast(msgspec.json.encode(s.embedding).decode(), e.c.embedding.type)
+        query = cast(s.embedding, e.c.embedding.type)
         distance = e.c.embedding.op("<=>")(query)
         stmt = (
             sa_select(m, e.c.embedding, (literal_column("1.0") - distance).label("similarity"))

@@ -130,7 +130,7 @@ async def _enable_pgvector(conn: AsyncConnection) -> bool:
         return False
     try:
         async with conn.begin_nested():
-            await conn.execute(text("CREATE EXTENSION IF NOT EXISTS vector"))
+            await conn.execute(text("CREATE EXTENSION IF NOT EXISTS vector SCHEMA public"))
     except Exception as exc:  # e.g. not allowed to create extensions: fall back, say why
         log.warning("cannot enable pgvector (%s): using the exact cosine fallback", exc)
         return False
