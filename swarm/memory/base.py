@@ -48,7 +48,9 @@ class StoreBase(ABC):
 
     async def _fetch(self, stmt: Any, what: str) -> list[dict[str, Any]]:
         async def _go(conn: AsyncConnection) -> list[dict[str, Any]]:
-            return [dict(r) for r in (await conn.execute(stmt)).mappings()]
+            rows = (await conn.execute(stmt)).mappings()
+            # str(): SQLAlchemy may key rows by a str subclass, which msgspec.convert refuses
+            return [{str(k): v for k, v in r.items()} for r in rows]
 
         return await self._run(_go, what)
 

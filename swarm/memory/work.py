@@ -28,7 +28,7 @@ class WorkMixin(StoreBase):
         if not tags:
             return []
         if self.dialect == "postgresql":
-            wanted = cast(msgspec.json.encode(list(tags)).decode(), JSONB)
+            wanted = cast(list(tags), JSONB)
             return [cast(t.c.tags, JSONB).contains(wanted)]
         clauses: list[ColumnElement[bool]] = []
         for tag in tags:
