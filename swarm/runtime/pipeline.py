@@ -38,7 +38,7 @@ from swarm.runtime.recent import RecentMessages
 from swarm.runtime.response import Response
 from swarm.runtime.selection import Choice, choose_actions, valid_actions
 from swarm.runtime.should_respond import mention_pattern, should_respond
-from swarm.runtime.state import compose_state
+from swarm.runtime.state import compose_state, format_line
 from swarm.runtime.store_calls import with_store_retry
 from swarm.types import Content, Memory, now_ms
 
@@ -87,7 +87,7 @@ class _Clock:
         elapsed_ms = (now - self._mark) * 1000.0
         self._mark = now
         self.timings[name] = elapsed_ms
-        self._metrics.record("stage", name, elapsed_ms, ok)
+        self._metrics.record_key("stage:" + name, elapsed_ms, ok)
 
     def total(self) -> float:
         elapsed_ms = (_perf() - self.started) * 1000.0
@@ -105,8 +105,11 @@ class MessagePipeline:
         self.provider_timeout_s = _number(
             runtime.get_setting("PROVIDER_TIMEOUT_S"), DEFAULT_PROVIDER_TIMEOUT_S
         )
-        self.recent = RecentMessages(self.conversation_length)
         character = runtime.character
+        agent_id, agent_name = runtime.agent_id, character.name
+        self.recent = RecentMessages(
+            self.conversation_length, lambda m: format_line(m, agent_id, agent_name)
+        )
         self.mention = mention_pattern(character.name, character.username)
 
     # -- pieces the runtime exposes ---------------------------------------------------------
@@ -141,6 +144,7 @@ class MessagePipeline:
             include=include,
             only_include=only_include,
             timeout_s=self.provider_timeout_s,
+            conversation=self.recent.conversation(message.room_id),
         )
 
     async def call_model(
@@ -154,9 +158,9 @@ class MessagePipeline:
     # -- the turn ---------------------------------------------------------------------------
 
     async def _replayed(self, message_id: str, room_id: str, reply_id: str) -> Memory | None:
-        for memory in self.recent.get(room_id) or ():
-            if memory.id == reply_id:
-                return memory
+        cached = self.recent.find(room_id, reply_id)
+        if cached is not None:
+            return cached
         adapter = self.runtime.adapter
         if adapter is None:
             return None
@@ -229,7 +233,8 @@ class MessagePipeline:
         message = checked
 
         # 2. the incoming memory
-        await self.history(room_id)  # load the room before adding to it
+        if room_id not in self.recent:
+            await self.history(room_id)  # load the room before adding to it
         incoming = _replace(
             message,
             id=incoming_id(message_id, agent_id),

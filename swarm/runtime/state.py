@@ -22,7 +22,13 @@ from swarm.types import Memory
 if TYPE_CHECKING:
     from swarm.runtime.runtime import AgentRuntime
 
-__all__ = ["CHARS_PER_TOKEN", "compose_state", "format_messages", "sender_name"]
+__all__ = [
+    "CHARS_PER_TOKEN",
+    "compose_state",
+    "format_line",
+    "format_messages",
+    "sender_name",
+]
 
 CHARS_PER_TOKEN = 4
 """The usual rule of thumb for English text and BPE tokenizers; an estimate, not a count."""
@@ -44,13 +50,18 @@ def sender_name(message: Memory, default: str = "user") -> str:
     return default
 
 
+def format_line(message: Memory, agent_id: str, agent_name: str) -> str:
+    """``Name: text`` as elizaOS shows a message to a model ("" for a message without text)."""
+    text = message.content.text
+    if not text:
+        return ""
+    return f"{agent_name if message.entity_id == agent_id else sender_name(message)}: {text}"
+
+
 def format_messages(messages: Sequence[Memory], agent_id: str, agent_name: str) -> str:
-    """``Name: text`` lines, oldest first, as elizaOS shows a conversation to a model."""
-    return "\n".join(
-        f"{agent_name if m.entity_id == agent_id else sender_name(m)}: {m.content.text}"
-        for m in messages
-        if m.content.text
-    )
+    """The conversation lines of ``messages``, oldest first."""
+    lines = (format_line(m, agent_id, agent_name) for m in messages)
+    return "\n".join(line for line in lines if line)
 
 
 def _selected(
@@ -104,6 +115,7 @@ async def compose_state(
     include: Collection[str] = (),
     only_include: bool = False,
     timeout_s: float = 5.0,
+    conversation: str | None = None,
 ) -> State:
     """The state for ``message``: ``recent`` (oldest first) plus the providers' results.
 
@@ -111,9 +123,11 @@ async def compose_state(
     only those run. ``state.values`` carries ``agentName``, ``senderName``,
     ``recentMessages``, ``providers`` (the names listed to the model) and
     ``tokenEstimate``; ``state.data["providers"]`` each provider's result by name.
+    ``conversation`` is ``recent`` already formatted, when the caller has it.
     """
     agent_name = runtime.character.name
-    conversation = format_messages(recent, runtime.agent_id, agent_name)
+    if conversation is None:
+        conversation = format_messages(recent, runtime.agent_id, agent_name)
     state = State(
         values={
             "agentName": agent_name,
