@@ -82,8 +82,13 @@ async def run_evaluators(
     state: State,
     responses: Sequence[Memory],
     responded: bool,
+    message_id: str,
 ) -> list[Memory]:
-    """Run the evaluators that apply; return their results as memories, in registration order."""
+    """Run the evaluators that apply; return their results as memories, in registration order.
+
+    ``message`` is the incoming memory; ``message_id`` the id the sender gave the message,
+    from which the results' ids derive.
+    """
     evaluators = list(runtime.evaluators.values())
     if not evaluators:
         return []
@@ -96,7 +101,6 @@ async def run_evaluators(
                 tg.start_soon(
                     _run, runtime, evaluator, message, state, responses, responded, results
                 )
-    assert message.id is not None  # the pipeline gives every message an id first
     memories = []
     for evaluator in evaluators:
         result = results.get(evaluator.name)
@@ -104,7 +108,7 @@ async def run_evaluators(
             continue
         memories.append(
             Memory(
-                id=evaluation_id(message.id, runtime.agent_id, evaluator.name),
+                id=evaluation_id(message_id, runtime.agent_id, evaluator.name),
                 entity_id=runtime.agent_id,
                 agent_id=runtime.agent_id,
                 room_id=message.room_id,

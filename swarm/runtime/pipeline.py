@@ -306,7 +306,9 @@ class MessagePipeline:
 
         # 8. evaluators
         responses = memories[1:]
-        evaluations = await run_evaluators(runtime, incoming, state, responses, content is not None)
+        evaluations = await run_evaluators(
+            runtime, incoming, state, responses, content is not None, message_id
+        )
         if evaluations:
             if adapter is not None:
                 await with_store_retry(lambda: adapter.create_memories(evaluations))

@@ -39,9 +39,13 @@ async def with_store_retry(fn: Callable[[], Awaitable[T]]) -> T:
             raise
     retryer = AsyncRetrying(
         stop=stop_after_attempt(STORE_RETRIES),
-        wait=wait_exponential_jitter(initial=STORE_WAIT_S, max=1.0, jitter=STORE_WAIT_S),
+        wait=wait_exponential_jitter(multiplier=STORE_WAIT_S, max=1.0, jitter=STORE_WAIT_S),
         retry=retry_if_exception(is_transient),
         reraise=True,
         sleep=anyio.sleep,
     )
-    return await retryer(fn)
+
+    async def attempt() -> T:  # tenacity awaits only what a coroutine function returns
+        return await fn()
+
+    return await retryer(attempt)
