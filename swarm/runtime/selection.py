@@ -56,6 +56,7 @@ async def _check(
     try:
         valid[i] = bool(await action.validate(runtime, message, state))
     except Exception as exc:
+        valid[i] = False
         runtime.logger.warning(
             "validate of action %r raised (%s); counted as invalid", action.name, describe(exc)
         )
