@@ -13,7 +13,8 @@ Each message says what happened and what to do next. The tree::
     ├── RuntimeClosedError (RuntimeError)     an agent runtime used after stop() or a failed start
     ├── ModelError                            model handlers
     │   ├── NoModelHandlerError (LookupError)
-    │   └── CircuitOpenError                  provider failing fast after repeated failures
+    │   ├── CircuitOpenError                  provider failing fast after repeated failures
+    │   └── AllModelsFailedError              every handler of a model type failed
     ├── StoreError                            the memory store
     │   ├── StoreConnectionError (ConnectionError)
     │   └── EmbeddingDimensionError (ValueError)
@@ -26,6 +27,7 @@ Each message says what happened and what to do next. The tree::
 from __future__ import annotations
 
 __all__ = [
+    "AllModelsFailedError",
     "CharacterError",
     "CircuitOpenError",
     "ConfigError",
@@ -138,3 +140,11 @@ class PermissionDeniedError(SwarmError, PermissionError):
 
 class RuntimeClosedError(SwarmError, RuntimeError):
     """An agent runtime was stopped (or failed to initialise) and cannot be started again."""
+
+
+class AllModelsFailedError(ModelError):
+    """Every handler of a model type failed; ``errors`` lists ``"provider: error"`` for each."""
+
+    def __init__(self, message: str, errors: list[str]) -> None:
+        self.errors = errors
+        super().__init__(message)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from swarm.models.types import ModelHandler, ModelType
 from swarm.runtime.adapter import StoreAdapter
+from swarm.runtime.builtins import IGNORE, NONE, REPLY
 from swarm.runtime.components import (
     Action,
     ActionExample,
@@ -27,12 +28,16 @@ from swarm.runtime.events import EventHandler, EventType
 from swarm.runtime.model_handlers import ModelRegistration
 from swarm.runtime.plugin import Plugin, Veto
 from swarm.runtime.resolve import ENTRY_POINT_GROUP
+from swarm.runtime.response import Response
 from swarm.runtime.runtime import AgentRuntime, RuntimeStatus
 from swarm.runtime.services import Service, ServiceStatus
 from swarm.types import Content, Memory
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "IGNORE",
+    "NONE",
+    "REPLY",
     "Action",
     "ActionExample",
     "ActionHandler",
@@ -52,6 +57,7 @@ __all__ = [
     "Provider",
     "ProviderGetter",
     "ProviderResult",
+    "Response",
     "RuntimeStatus",
     "Service",
     "ServiceStatus",

@@ -34,6 +34,7 @@ __all__ = [
     "ProviderResult",
     "State",
     "Validator",
+    "always_valid",
 ]
 
 HandlerCallback = Callable[[Content], Awaitable[list[Memory]]]
@@ -70,7 +71,8 @@ class ActionExample:
     content: Content
 
 
-async def _always(runtime: AgentRuntime, message: Memory, state: State | None) -> bool:
+async def always_valid(runtime: AgentRuntime, message: Memory, state: State | None) -> bool:
+    """The default ``validate``: the component runs for every message."""
     return True
 
 
@@ -81,7 +83,7 @@ class Action:
     name: str
     description: str
     handler: ActionHandler
-    validate: Validator = _always
+    validate: Validator = always_valid
     similes: list[str] = field(default_factory=list)
     """Other names a model may use for this action."""
     examples: list[list[ActionExample]] = field(default_factory=list)
@@ -129,7 +131,7 @@ class Evaluator:
     name: str
     description: str
     handler: EvaluatorHandler
-    validate: Validator = _always
+    validate: Validator = always_valid
     always_run: bool = False
     """Run on every message without asking ``validate``."""
     similes: list[str] = field(default_factory=list)

@@ -53,10 +53,17 @@ _FIELDS = "response|thought|actions|providers|text|action|name|reasoning"
 
 
 def _xml_field(text: str, name: str) -> str | None:
-    match = _tag(name, closed=True).search(text) or _tag(name, closed=False).search(text)
-    if match is None:
-        return None
-    value = match.group(1).strip()
+    # Well-formed lower-case tags (what prompts ask for) are found without a regex.
+    opening = f"<{name}>"
+    start = text.find(opening)
+    end = text.find(f"</{name}>", start) if start >= 0 else -1
+    if end >= 0:
+        value = text[start + len(opening) : end].strip()
+    else:
+        match = _tag(name, closed=True).search(text) or _tag(name, closed=False).search(text)
+        if match is None:
+            return None
+        value = match.group(1).strip()
     if value.startswith("<![CDATA[") and value.endswith("]]>"):
         return value[9:-3]
     return html.unescape(value)

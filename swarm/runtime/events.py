@@ -40,6 +40,8 @@ class EventType(StrEnum):
     RUN_ENDED = "RUN_ENDED"
     RUN_TIMEOUT = "RUN_TIMEOUT"
     MODEL_USED = "MODEL_USED"
+    RESPONSE_PARTIAL = "RESPONSE_PARTIAL"
+    """A handler sent (part of) a response through its callback; payload: message, content."""
 
 
 class EventBus:

@@ -77,7 +77,10 @@ class RuntimeMetrics:
 
     def record(self, kind: str, name: str, elapsed_ms: float, ok: bool = True) -> None:
         """Record the time of one component call (an action, provider, evaluator or stage)."""
-        key = f"{kind}:{name}"
+        self.record_key(f"{kind}:{name}", elapsed_ms, ok)
+
+    def record_key(self, key: str, elapsed_ms: float, ok: bool = True) -> None:
+        """:meth:`record` with the ``"kind:name"`` key already built (the per-stage hot path)."""
         timing = self.components.get(key)
         if timing is None:
             timing = self.components[key] = ComponentTiming()

@@ -15,7 +15,7 @@ from typing import Any, TypeVar, overload
 
 import anyio
 
-from swarm.characters import Character
+from swarm.characters import Character, resolve_plugin_names
 from swarm.errors import (
     DuplicateRegistrationError,
     MissingDependencyError,
@@ -26,14 +26,26 @@ from swarm.errors import (
 )
 from swarm.ids import string_to_uuid
 from swarm.models.types import ModelHandler, ModelType
-from swarm.runtime import hooks
+from swarm.runtime import health, hooks
 from swarm.runtime.adapter import StoreAdapter
-from swarm.runtime.components import Action, ActionResult, Evaluator, Provider
+from swarm.runtime.builtins import add_defaults
+from swarm.runtime.components import (
+    Action,
+    ActionResult,
+    Evaluator,
+    HandlerCallback,
+    Provider,
+    State,
+)
 from swarm.runtime.events import EventBus, EventHandler, EventType
 from swarm.runtime.logs import AgentLogger, describe
+from swarm.runtime.metrics import RuntimeMetrics
+from swarm.runtime.model_calls import ModelRouter
 from swarm.runtime.model_handlers import ModelHandlers, ModelRegistration
+from swarm.runtime.pipeline import MessagePipeline
 from swarm.runtime.plugin import Plugin, Veto
 from swarm.runtime.resolve import PluginCatalog, order_plugins, requested_names, with_dependencies
+from swarm.runtime.response import Response
 from swarm.runtime.services import Service, ServiceRegistry, ServiceStatus
 from swarm.types import Memory
 
@@ -87,6 +99,8 @@ class AgentRuntime:
         self.providers: dict[str, Provider] = {}
         self.evaluators: dict[str, Evaluator] = {}
         self.models = ModelHandlers()
+        self.model_router = ModelRouter()
+        self.metrics = RuntimeMetrics()
         self.services = ServiceRegistry(self, self.logger.child("services"))
         self.events = EventBus(self, self.logger.child("events"))
         self._plugins: dict[str, Plugin] = {}
@@ -96,6 +110,7 @@ class AgentRuntime:
         self._lifecycle_lock = anyio.Lock()
         self._load_lock = anyio.Lock()
         self._closed = False
+        self._pipeline = MessagePipeline(self)
 
     def __repr__(self) -> str:
         return f"<AgentRuntime {self.character.name} {self.agent_id} {self.status}>"
@@ -180,6 +195,7 @@ class AgentRuntime:
         await self.services.start_all(services)
         for plugin in now:
             await self._run_start_hook(plugin)
+        add_defaults(self, deferred_models={str(t) for p in self._deferred for t in p.models})
         self.logger.info("providers ready: %s", ", ".join(self.providers) or "none")
         if self._deferred:
             names = ", ".join(p.name for p in self._deferred)
@@ -402,9 +418,69 @@ class AgentRuntime:
     async def _call_model(
         self, candidates: list[ModelRegistration], params: Mapping[str, Any]
     ) -> Any:
-        # The one place a model is called: fallback to later candidates, retries and circuit
-        # breakers belong here.
-        return await candidates[0].handler(self, params)
+        # The one place a model is called: each provider behind its breaker, the next
+        # candidate when one fails (after its own retries).
+        model_type = candidates[0].model_type
+        result, _ = await self.model_router.call(self, model_type, candidates, params)
+        return result
+
+    # -- the message pipeline ---------------------------------------------------------------
+
+    async def process_message(
+        self,
+        message: Memory,
+        *,
+        persist: bool = True,
+        callback: HandlerCallback | None = None,
+        check_replay: bool = True,
+    ) -> Response:
+        """Answer ``message`` through the nine stages of :mod:`swarm.runtime.pipeline`.
+
+        ``persist=False`` writes nothing: the caller writes ``Response.memories``.
+        ``callback`` receives every (partial) response content as it is sent.
+        ``check_replay=False`` skips the look-up of a stored response (for messages known
+        to be delivered for the first time). Store failures raise
+        :class:`~swarm.errors.StoreError` (after retries) so the caller can redeliver;
+        model failures give the fallback response instead.
+        """
+        if self.status is not RuntimeStatus.ACTIVE:
+            raise RuntimeClosedError(
+                f"agent {self.character.name} ({self.agent_id}) is {self.status}; "
+                "await initialize() before process_message() (and do not use it after stop())"
+            )
+        return await self._pipeline.process(
+            message, persist=persist, callback=callback, check_replay=check_replay
+        )
+
+    async def compose_state(
+        self, message: Memory, include: Iterable[str] = (), only_include: bool = False
+    ) -> State:
+        """Recent messages of ``message``'s room plus the providers' context.
+
+        ``include`` names dynamic or private providers to run too; ``only_include`` runs
+        only those.
+        """
+        return await self._pipeline.compose_state(message, tuple(include), only_include)
+
+    # -- health -----------------------------------------------------------------------------
+
+    def get_metrics(self) -> dict[str, Any]:
+        """``runtime.metrics`` as JSON-able data, with the active services."""
+        return self.metrics.snapshot(self.services.running)
+
+    async def get_health(self) -> dict[str, Any]:
+        """Healthy or not with reasons, uptime, services, circuit breakers, store ping."""
+        return await health.health(self)
+
+    async def diagnose(self) -> dict[str, Any]:
+        """The troubleshooting checks (see :func:`swarm.runtime.health.diagnose`)."""
+        return await health.diagnose(self)
+
+    def missing_plugins(self) -> list[str]:
+        """Plugins the character asks for that are neither loaded nor waiting to load."""
+        known = set(self._plugins) | {p.name for p in self._deferred}
+        names = resolve_plugin_names(self.character.plugins).swarm
+        return [name for name in names if name not in known]
 
     # -- events -----------------------------------------------------------------------------
 

@@ -90,6 +90,11 @@ class ServiceRegistry:
         return self._status.get(service_type)
 
     @property
+    def known(self) -> list[str]:
+        """Every service type that was ever started or tried, in first-attempt order."""
+        return list(self._status)
+
+    @property
     def running(self) -> list[str]:
         """The running service types, in start order."""
         return [t for t in self._order if t in self._instances]

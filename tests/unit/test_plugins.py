@@ -320,6 +320,7 @@ async def test_register_plugin_follows_the_elizaos_order() -> None:
     runtime = _Recorder(character())
     runtime.steps = []
     await runtime.initialize()
+    runtime.steps.clear()  # initialize registers the built-in actions and the offline model
     await runtime.register_plugin(_full_plugin(runtime.steps))
     assert runtime.steps == [
         "init",

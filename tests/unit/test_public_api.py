@@ -43,5 +43,6 @@ def test_root_package_reexports_the_core_names() -> None:
         "string_to_uuid",
         "Agent",
         "create_agent",
+        "Response",
     }
     assert expected <= set(swarm.__all__)
