@@ -27,6 +27,7 @@ K8S = DEPLOY / "k8s"
 DOCKERFILE = DEPLOY / "Dockerfile"
 COMPOSE = DEPLOY / "compose.yaml"
 DOCKERIGNORE = ROOT / ".dockerignore"
+DEPLOY_DOC = ROOT / "docs" / "deploy.md"
 
 # The fleet contract (docs: /work/briefs/contracts.md, "Fleet"): the health path every swarm
 # process serves, on SWARM_HEALTH_PORT for workers/coordinators and on --port for the gateway.
@@ -97,8 +98,8 @@ def compose_config(env: Mapping[str, str] = COMPOSE_TEST_ENV) -> dict[str, Any]:
 
 
 def env_names_in_text() -> dict[str, set[str]]:
-    """Every ``SWARM_*`` name written anywhere in the Dockerfile, compose file or manifests."""
-    paths = [DOCKERFILE, COMPOSE, *sorted(K8S.glob("*.yaml"))]
+    """Every ``SWARM_*`` name written in the Dockerfile, compose file, manifests or their doc."""
+    paths = [DOCKERFILE, COMPOSE, *sorted(K8S.glob("*.yaml")), DEPLOY_DOC]
     return {str(path.relative_to(ROOT)): set(_ENV_NAME.findall(path.read_text())) for path in paths}
 
 
@@ -180,14 +181,16 @@ def all_processes() -> list[Process]:
     return [*compose_processes(), *k8s_processes()]
 
 
-def cli_command(words: tuple[str, ...]) -> tuple[Any, tuple[str, ...]] | None:
+def cli_command(
+    words: tuple[str, ...], cli: typer.Typer = app
+) -> tuple[Any, tuple[str, ...]] | None:
     """The command object the ``swarm`` CLI runs for ``words`` and the words naming it.
 
-    Walks the typer app's groups (``db upgrade`` is ``upgrade`` inside ``db``; groups are the
-    command objects with ``commands``); None when a command word is not in the app, or when
-    the words stop at a group, which alone only prints its help.
+    Walks the groups of ``cli`` (swarm's app by default): ``db upgrade`` is ``upgrade`` inside
+    ``db``, and groups are the command objects with ``commands``. None when a command word is
+    not in the app, or when the words stop at a group, which alone only prints its help.
     """
-    command: Any = typer.main.get_command(app)
+    command: Any = typer.main.get_command(cli)
     path: list[str] = []
     for word in words:
         if not hasattr(command, "commands"):

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+from typing import Annotated
 
 import pytest
+import typer
 
+from swarm.cli import app
 from swarm.settings import Settings
 from tests.support.deploy import (
     Process,
@@ -41,9 +44,11 @@ def _invocations() -> dict[tuple[str, ...], list[Process]]:
 INVOCATIONS = _invocations()
 
 
-def unknown_cli_usage(words: tuple[str, ...], processes: list[Process]) -> list[str]:
+def unknown_cli_usage(
+    words: tuple[str, ...], processes: list[Process], cli: typer.Typer = app
+) -> list[str]:
     """What the artefacts ask of `swarm <words>` that the CLI lacks: the command or an option."""
-    found = cli_command(words)
+    found = cli_command(words, cli)
     if found is None or found[1] != words:
         return [f"`swarm {' '.join(words)}` is not a command of swarm.cli"]
     accepted = command_options(found[0])
@@ -84,7 +89,7 @@ def test_artefacts_run_the_four_roles() -> None:
 
 
 def test_every_swarm_env_name_in_the_artefacts_is_a_setting() -> None:
-    """Each SWARM_* name in the Dockerfile, compose file or manifests is a Settings field."""
+    """Each SWARM_* name in the Dockerfile, compose, manifests or docs is a Settings field."""
     known = settings_env_names()
     unknown = {path: sorted(names - known) for path, names in env_names_in_text().items()}
     assert {path: names for path, names in unknown.items() if names} == {}
@@ -121,3 +126,33 @@ def test_every_deploy_yaml_file_parses(path: object) -> None:
     docs = load_documents(path)  # type: ignore[arg-type]
     assert docs
     assert all(isinstance(doc, dict) for doc in docs)
+
+
+def test_every_setting_the_artefacts_use_is_documented() -> None:
+    """docs/deploy.md describes each SWARM_* setting the Dockerfile, compose or manifests set."""
+    names = env_names_in_text()
+    used = set().union(*(v for k, v in names.items() if not k.startswith("docs/")))
+    assert sorted(used - names["docs/deploy.md"]) == []
+
+
+def test_cli_check_passes_once_the_commands_exist() -> None:
+    """Against an app that has worker, serve and `db upgrade`, the artefacts' usage is clean.
+
+    This is what turns the strict xfails above into failures once the real commands land.
+    """
+    cli = typer.Typer()
+    db = typer.Typer()
+    cli.add_typer(db, name="db")
+
+    @cli.command("worker")
+    def worker(characters: Annotated[list[str], typer.Option()], concurrency: int = 1) -> None: ...
+
+    @cli.command("serve")
+    def serve(host: str = "127.0.0.1", port: int = 8080) -> None: ...
+
+    @db.command("upgrade")
+    def upgrade() -> None: ...
+
+    for words in (("worker",), ("serve",), ("db", "upgrade")):
+        assert unknown_cli_usage(words, INVOCATIONS[words], cli) == []
+    assert unknown_cli_usage(("db",), [Process(where="t", argv=("db",))], cli) != []

@@ -247,3 +247,21 @@ def test_kustomization_lists_every_manifest_but_the_migration_job() -> None:
     assert set(kustomization["resources"]) == files - {"migrate-job.yaml"}
     job = yaml.safe_load((K8S / "migrate-job.yaml").read_text())
     assert job["spec"]["template"]["spec"]["containers"][0]["args"] == ["db", "upgrade"]
+
+
+def test_state_dir_is_writable_under_a_read_only_root() -> None:
+    """With a read-only root filesystem, SWARM_STATE_DIR lies under a writable volume mount."""
+    for doc, pod, container in pod_containers():
+        if not container["securityContext"].get("readOnlyRootFilesystem"):
+            continue
+        state_dir = container_env(container).get("SWARM_STATE_DIR", str(Settings().state_dir))
+        mounts = [m["mountPath"] for m in container.get("volumeMounts", [])]
+        writable = {v["name"] for v in pod.get("volumes", []) if "emptyDir" in v}
+        mounted = {
+            m["mountPath"] for m in container.get("volumeMounts", []) if m["name"] in writable
+        }
+        assert any(state_dir.startswith(path.rstrip("/") + "/") for path in mounted), (
+            doc["metadata"]["name"],
+            state_dir,
+            mounts,
+        )
