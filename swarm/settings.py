@@ -41,3 +41,26 @@ class Settings(BaseSettings):
     )
     model_timeout_s: float = Field(default=60.0, gt=0, description="Per model request.")
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    health_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="Port of a worker's or coordinator's /health and /metrics HTTP endpoint; "
+        "0 = off.",
+    )
+    drain_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="On SIGTERM, how long in-flight messages may finish before the rest are "
+        "cancelled; deploy grace periods (stop_grace_period, terminationGracePeriodSeconds) "
+        "must be longer.",
+    )
+    api_key: SecretStr | None = Field(
+        default=None, description="API key the HTTP gateway requires; unset: no auth (dev only)."
+    )
+    worker_concurrency: int = Field(
+        default=32,
+        ge=1,
+        description="Messages one worker process handles at once (`swarm worker --concurrency` "
+        "overrides).",
+    )
