@@ -41,3 +41,15 @@ class Settings(BaseSettings):
     )
     model_timeout_s: float = Field(default=60.0, gt=0, description="Per model request.")
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    embedded_redis_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="Embedded Valkey port; 0: reuse the last or pick one.",
+    )
+    embedded_postgres_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="Embedded PostgreSQL port; 0: reuse the last or pick one.",
+    )
