@@ -21,7 +21,12 @@ Each message says what happened and what to do next. The tree::
     ├── ProtocolError (ValueError)            a malformed wire envelope
     ├── UnknownAgentError (LookupError)       an agent name or id nobody knows
     ├── DeliveryTimeoutError (TimeoutError)   no reply in time
-    └── PermissionDeniedError (PermissionError)
+    ├── PermissionDeniedError (PermissionError)
+    ├── EmbeddedServerError                   an embedded Valkey/PostgreSQL that failed to start
+    └── FleetError                            the `swarm up` launcher and its supervisor
+        ├── FleetAlreadyRunningError          another `swarm up` owns this state directory
+        ├── FleetNotRunningError (LookupError)  `swarm down` found no fleet to stop
+        └── CrashLoopError                    a child kept crashing right after its start
 """
 
 from __future__ import annotations
@@ -31,10 +36,15 @@ __all__ = [
     "CharacterError",
     "CircuitOpenError",
     "ConfigError",
+    "CrashLoopError",
     "DeliveryTimeoutError",
     "DependencyCycleError",
     "DuplicateRegistrationError",
+    "EmbeddedServerError",
     "EmbeddingDimensionError",
+    "FleetAlreadyRunningError",
+    "FleetError",
+    "FleetNotRunningError",
     "MissingDependencyError",
     "ModelError",
     "NoModelHandlerError",
@@ -148,3 +158,23 @@ class AllModelsFailedError(ModelError):
     def __init__(self, message: str, errors: list[str]) -> None:
         self.errors = errors
         super().__init__(message)
+
+
+class EmbeddedServerError(SwarmError):
+    """An embedded server (Valkey or PostgreSQL) failed to start, answer or stop."""
+
+
+class FleetError(SwarmError):
+    """The fleet launcher or its process supervisor failed."""
+
+
+class FleetAlreadyRunningError(FleetError):
+    """Another ``swarm up`` holds the lock of this state directory."""
+
+
+class FleetNotRunningError(FleetError, LookupError):
+    """No running ``swarm up`` owns this state directory."""
+
+
+class CrashLoopError(FleetError):
+    """A supervised child crashed too many times in a row, each time soon after it started."""

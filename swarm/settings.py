@@ -64,3 +64,15 @@ class Settings(BaseSettings):
         description="Messages one worker process handles at once (`swarm worker --concurrency` "
         "overrides).",
     )
+    embedded_redis_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="Embedded Valkey port; 0: reuse the last or pick one.",
+    )
+    embedded_postgres_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="Embedded PostgreSQL port; 0: reuse the last or pick one.",
+    )
