@@ -49,7 +49,7 @@ _COLUMNS = (
 )
 _INSERT_COLUMNS = ", ".join(f'"{c}"' for c in _COLUMNS)
 _ARRAY_TYPES = ("text",) * 7 + ("bool", "jsonb", "jsonb", "int8")
-_UNNEST = ", ".join(f"%s::{t}[]" for t in _ARRAY_TYPES)
+_UNNEST = ", ".join(f"%b::{t}[]" for t in _ARRAY_TYPES)
 _INSERT_ROWS = (
     f"INSERT INTO memories ({_INSERT_COLUMNS}) SELECT * FROM unnest({_UNNEST}) "
     "ON CONFLICT DO NOTHING"
@@ -79,7 +79,7 @@ def _insert_with_embeddings(pgvector: bool) -> str:
         f"WITH new AS ({_INSERT_ROWS} RETURNING id), "
         "e AS (INSERT INTO embeddings (memory_id, dimension, embedding) "
         "SELECT v.id, v.dimension, v.embedding FROM unnest("
-        f"%s::text[], %s::int4[], %s::{_vector_sql(pgvector, array=True)}) WITH ORDINALITY "
+        f"%b::text[], %b::int4[], %b::{_vector_sql(pgvector, array=True)}) WITH ORDINALITY "
         "AS v(id, dimension, embedding, n) JOIN new ON new.id = v.id ORDER BY v.n "
         "ON CONFLICT DO NOTHING) "
         "SELECT count(*) FROM new"
