@@ -9,10 +9,12 @@ those only delays the error.
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+import anyio
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from tenacity import (
@@ -86,19 +88,38 @@ def redact_url(url: str) -> str:
         return "<unparseable database URL>"
 
 
+def _retryable(exc: BaseException) -> bool:
+    return is_transient(exc) and not is_permanent_connect_error(exc)
+
+
+def _log_retry(what: str, exc: BaseException | None) -> None:
+    log.warning("store %s failed transiently, retrying: %s", what, type(exc).__name__)
+
+
 async def run_with_retry(fn: Callable[[], Awaitable[T]], policy: RetryPolicy, what: str) -> T:
-    """Run ``fn`` (one whole transaction), retrying transient failures with back-off."""
+    """Run ``fn`` (one whole transaction), retrying transient failures with back-off.
+
+    The first attempt runs bare: building the retry machinery cost more than a commit on
+    the hot path, and it is only needed once something failed.
+    """
+    try:
+        return await fn()
+    except Exception as exc:
+        if policy.attempts <= 1 or not _retryable(exc):
+            raise
+        _log_retry(what, exc)
+    await anyio.sleep(min(policy.initial_s, policy.max_s) + random.uniform(0, policy.initial_s))
 
     def _log(state: object) -> None:
         outcome = getattr(state, "outcome", None)
-        exc = outcome.exception() if outcome is not None else None
-        log.warning("store %s failed transiently, retrying: %s", what, type(exc).__name__)
+        _log_retry(what, outcome.exception() if outcome is not None else None)
 
+    # Attempts 2..n; the multiplier is doubled so the waits continue 2x, 4x, ... initial_s.
     retrying = AsyncRetrying(
-        stop=stop_after_attempt(policy.attempts),
-        wait=wait_exponential(multiplier=policy.initial_s, max=policy.max_s)
+        stop=stop_after_attempt(policy.attempts - 1),
+        wait=wait_exponential(multiplier=policy.initial_s * 2, max=policy.max_s)
         + wait_random(0, policy.initial_s),
-        retry=retry_if_exception(lambda e: is_transient(e) and not is_permanent_connect_error(e)),
+        retry=retry_if_exception(_retryable),
         before_sleep=_log,
         reraise=True,
     )

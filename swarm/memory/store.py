@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import anyio
+import psycopg
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from swarm.errors import ConfigError, StoreConnectionError, StoreError
 from swarm.memory import memories as mem
+from swarm.memory import pg_hotpath as hot
+from swarm.memory.codec import row_memory
 from swarm.memory.directory import DirectoryMixin
 from swarm.memory.engine import build_engine, parse_store_url
 from swarm.memory.migrations import SchemaInfo, upgrade
@@ -29,6 +32,7 @@ from swarm.memory.retry import (
     run_with_retry,
 )
 from swarm.memory.schema import Tables
+from swarm.memory.vectors import round_float32
 from swarm.memory.work import WorkMixin
 from swarm.types import Memory
 
@@ -144,6 +148,43 @@ class MemoryStore(DirectoryMixin, WorkMixin):
         self._schema_info  # noqa: B018 - raises a clear error before init()
         return await self._guard(lambda: self._once(fn), what)
 
+    async def _hot(self, fn: Callable[[hot.Conn], Awaitable[T]], what: str) -> T:
+        """Run ``fn`` on the pooled psycopg connection in autocommit (PostgreSQL's hot path:
+        each call is one statement, hence its own transaction), retrying like :meth:`_run`."""
+        self._schema_info  # noqa: B018 - raises a clear error before init()
+        return await self._guard(lambda: self._on_driver(fn), what)
+
+    async def _on_driver(self, fn: Callable[[hot.Conn], Awaitable[T]]) -> T:
+        if self._engine is None:
+            raise StoreError("the store is closed or not initialised; await store.init() first")
+        async with self._engine.connect() as conn:
+            driver = cast("hot.Conn", (await conn.get_raw_connection()).driver_connection)
+            try:
+                await driver.set_autocommit(True)
+                result = await fn(driver)
+            except psycopg.Error as exc:
+                # Errors look as they do through SQLAlchemy: retry and messages stay the same.
+                lost = driver.broken or driver.closed
+                if lost:
+                    await conn.invalidate()
+                else:
+                    await driver.set_autocommit(False)
+                raise DBAPIError.instance(
+                    None,
+                    None,
+                    exc,
+                    psycopg.Error,
+                    connection_invalidated=lost,
+                    dialect=self._engine.dialect,
+                ) from exc
+            except BaseException:
+                # Cancelled mid-statement: the connection's state is unknown, never reuse it.
+                with anyio.CancelScope(shield=True):
+                    await conn.invalidate()
+                raise
+            await driver.set_autocommit(False)
+            return result
+
     async def _guard(self, fn: Callable[[], Awaitable[T]], what: str) -> T:
         try:
             return await run_with_retry(fn, self.retry, what)
@@ -175,6 +216,15 @@ class MemoryStore(DirectoryMixin, WorkMixin):
     async def create_memory(self, memory: Memory, table_name: str = "messages") -> Memory:
         """Store ``memory``; an existing id is a no-op that returns the stored row."""
         row, emb = mem.prepare(memory, table_name, self.embedding_dimension)
+        if self.dialect == "postgresql":
+            pgvector = self._schema_info.pgvector
+
+            async def _create(c: hot.Conn) -> Memory:
+                if await hot.insert_one(c, row, emb, pgvector=pgvector):
+                    return row_memory(row, None if emb is None else round_float32(emb))
+                return (await hot.by_ids(c, [row["id"]], pgvector=pgvector))[0]
+
+            return await self._hot(_create, "create_memory")
         return await self._run(
             lambda c: mem.create_one(c, self.tables, self.dialect, row, emb), "create_memory"
         )
@@ -186,6 +236,11 @@ class MemoryStore(DirectoryMixin, WorkMixin):
         if not memories:
             return 0
         prepared = [mem.prepare(m, table_name, self.embedding_dimension) for m in memories]
+        if self.dialect == "postgresql":
+            pgvector = self._schema_info.pgvector
+            return await self._hot(
+                lambda c: hot.insert_many(c, prepared, pgvector=pgvector), "create_memories"
+            )
         return await self._run(
             lambda c: mem.create_many(c, self.tables, self.dialect, prepared), "create_memories"
         )
@@ -197,6 +252,11 @@ class MemoryStore(DirectoryMixin, WorkMixin):
 
     async def get_memories_by_ids(self, memory_ids: Sequence[str]) -> list[Memory]:
         """The memories with these ids (missing ones are left out), newest first."""
+        if self.dialect == "postgresql":
+            pgvector = self._schema_info.pgvector
+            return await self._hot(
+                lambda c: hot.by_ids(c, memory_ids, pgvector=pgvector), "get_memories"
+            )
         return await self._run(lambda c: mem.by_ids(c, self.tables, memory_ids), "get_memories")
 
     async def get_memories(
@@ -219,6 +279,8 @@ class MemoryStore(DirectoryMixin, WorkMixin):
         query = mem.Query(
             room_id, table_name, count, before, after, agent_id, tuple(include_agents)
         )
+        if self.dialect == "postgresql":
+            return await self._hot(lambda c: hot.select(c, query), "get_memories")
         return await self._run(lambda c: mem.select(c, self.tables, query), "get_memories")
 
     async def count_memories(

@@ -78,3 +78,17 @@ def test_redact_url_hides_the_password() -> None:
     assert redact_url("postgresql+psycopg://bob:pw123@db:5432/x") == (
         "postgresql+psycopg://bob:***@db:5432/x"
     )
+
+
+async def test_single_attempt_policy_never_retries() -> None:
+    """With attempts=1 a transient failure is raised after exactly one call."""
+    calls = 0
+
+    async def flaky() -> None:
+        nonlocal calls
+        calls += 1
+        raise wrap(pg.SerializationFailure("conflict"))
+
+    with pytest.raises(OperationalError):
+        await run_with_retry(flaky, RetryPolicy(attempts=1), "test")
+    assert calls == 1
