@@ -1,0 +1,524 @@
+"""One worker process's stream loop: read, handle in room order, commit per batch.
+
+The loop, one iteration per batch::
+
+    reclaim due?  -> entries of dead workers / our failed ones (each claim is a delivery)
+    else          -> XREADGROUP over every hosted inbox (COUNT = batch_size: backpressure)
+    decode        -> undecodable or over max_deliveries: dead letter
+    order         -> entries behind an older pending entry of their room wait (deferred)
+    handle        -> rooms in parallel up to `concurrency`, each room's messages in order
+    commit        -> handler.persist(all outcomes) once, then ONE pipeline: replies, dead
+                     letters, XACKs (shielded: a drain never loses a finished batch)
+
+A heartbeat task refreshes the presence key meanwhile; its absence is what lets live workers
+reclaim this worker's entries after a crash.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from contextlib import suppress
+from typing import Any
+
+import anyio
+import msgspec
+from anyio.abc import TaskStatus
+from redis.asyncio.client import Pipeline
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from swarm.bus import (
+    AgentRecord,
+    DeadLetter,
+    Redis,
+    Reply,
+    decode_message,
+    encode_dead_letter,
+    encode_reply,
+    is_nogroup,
+    keys,
+    register_agent,
+)
+from swarm.errors import ProtocolError
+from swarm.types import Content, now_ms
+from workers.entries import Entry, id_key
+from workers.handler import Handler, Outcome
+from workers.metrics import WorkerMetrics
+from workers.options import WorkerOptions
+from workers.pending import SCAN_LIMIT, RoomIndex, claimable, split_runnable, trim_point
+
+__all__ = ["Worker"]
+
+log = logging.getLogger("swarm.worker")
+
+BACKOFF_INITIAL_S = 0.1
+"""First wait after a lost Redis connection."""
+BACKOFF_MAX_S = 5.0
+"""Longest wait between reconnect attempts: a restarted Redis is noticed within this."""
+DEFERRED_BLOCK_MS = 50
+"""Read timeout while entries wait for an older entry of their room held elsewhere."""
+_TRANSIENT = (RedisConnectionError, RedisTimeoutError, OSError)
+
+
+class _Backoff:
+    """Doubling waits between BACKOFF_INITIAL_S and BACKOFF_MAX_S, cut short by a stop."""
+
+    def __init__(self, stopping: anyio.Event) -> None:
+        self._stopping = stopping
+        self._delay_s = BACKOFF_INITIAL_S
+
+    def reset(self) -> None:
+        self._delay_s = BACKOFF_INITIAL_S
+
+    async def wait(self) -> None:
+        with anyio.move_on_after(self._delay_s):
+            await self._stopping.wait()
+        self._delay_s = min(self._delay_s * 2, BACKOFF_MAX_S)
+
+
+class _Partials:
+    """The PartialSink of one message: XADDs partials to its reply stream, numbered."""
+
+    def __init__(self, redis: Redis, message_id: str, entry: Entry) -> None:
+        self._redis = redis
+        self._entry = entry
+        self.count = 0
+
+    async def __call__(self, content: Content) -> None:
+        message = self._entry.message
+        if message is None or not message.reply_to or not message.partials:
+            return
+        reply = Reply(
+            kind="partial",
+            message_id=message.id,
+            agent_id=message.agent_id,
+            room_id=message.room_id,
+            content=content,
+            seq=self.count,
+        )
+        self.count += 1
+        await self._redis.xadd(message.reply_to, encode_reply(reply))  # type: ignore[arg-type]
+
+
+class Worker:
+    """Serves the inboxes of registered ``agents`` with ``handler`` until :meth:`stop`."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        handler: Handler,
+        agents: Sequence[AgentRecord],
+        options: WorkerOptions | None = None,
+        metrics: WorkerMetrics | None = None,
+    ) -> None:
+        if not agents:
+            raise ValueError("a worker needs at least one agent to serve")
+        self.options = options or WorkerOptions()
+        self.metrics = metrics or WorkerMetrics()
+        self.state = "starting"
+        self._redis = redis
+        self._handler = handler
+        self._agents = list(agents)
+        self._inboxes = {agent.inbox: agent.id for agent in agents}
+        self._me = self.options.worker_id
+        self._stopping = anyio.Event()
+        self._read_scope: anyio.CancelScope | None = None
+        self._work_scope: anyio.CancelScope | None = None
+        self._deferred: list[Entry] = []
+        self._rooms = RoomIndex()
+        self._limiter = anyio.CapacityLimiter(self.options.concurrency)
+
+    @property
+    def worker_id(self) -> str:
+        """This worker's consumer name in every inbox group."""
+        return self._me
+
+    def health(self) -> dict[str, object]:
+        """What ``GET /health`` reports."""
+        return {
+            "status": "ok" if self.state == "running" else self.state,
+            "worker": self._me,
+            "agents": len(self._inboxes),
+            "deferred": len(self._deferred),
+        }
+
+    def stop(self) -> None:
+        """Stop reading, let in-flight work finish up to ``drain_timeout_s``, commit, return."""
+        if self._stopping.is_set():
+            return
+        log.info("worker %s draining (up to %.1fs)", self._me, self.options.drain_timeout_s)
+        self.state = "draining"
+        self._stopping.set()
+        if self._read_scope is not None:
+            self._read_scope.cancel()
+        if self._work_scope is not None:
+            self._work_scope.deadline = anyio.current_time() + self.options.drain_timeout_s
+
+    async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        """Serve until stopped; reports readiness once groups exist and presence is set."""
+        backoff = _Backoff(self._stopping)
+        while not self._stopping.is_set():
+            try:
+                await self._register()
+                await self._beat()
+                break
+            except _TRANSIENT as exc:
+                log.warning("redis unreachable at start (%s); retrying", type(exc).__name__)
+                await backoff.wait()
+        try:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(self._heartbeat_loop)
+                self.state = "running" if not self._stopping.is_set() else self.state
+                log.info("worker %s serving %d agents", self._me, len(self._inboxes))
+                task_status.started()
+                await self._consume()
+                tg.cancel_scope.cancel()
+        finally:
+            # Shielded: a stopped worker's entries are reclaimable at once; else the key expires.
+            with anyio.CancelScope(shield=True), anyio.move_on_after(2), suppress(*_TRANSIENT):
+                await self._redis.delete(keys.presence(self._me))
+            self.state = "stopped"
+            log.info("worker %s stopped", self._me)
+
+    # -- background -------------------------------------------------------------------
+
+    async def _beat(self) -> None:
+        payload = msgspec.json.encode(
+            {"worker": self._me, "agents": sorted(self._inboxes.values()), "at": now_ms()}
+        )
+        await self._redis.set(
+            keys.presence(self._me), payload, px=int(self.options.presence_ttl_s * 1000)
+        )
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            try:
+                await self._beat()
+            except _TRANSIENT as exc:
+                log.warning("heartbeat failed (%s); will retry", type(exc).__name__)
+            await anyio.sleep(self.options.heartbeat_s)
+
+    # -- the loop ---------------------------------------------------------------------
+
+    async def _consume(self) -> None:
+        backoff = _Backoff(self._stopping)
+        next_reclaim = 0.0
+        next_trim = anyio.current_time() + self.options.trim_every_s
+        while not self._stopping.is_set():
+            try:
+                entries: list[Entry] = []
+                now = anyio.current_time()
+                if now >= next_reclaim:
+                    next_reclaim = now + self.options.reclaim_every_s
+                    entries = await self._reclaim()
+                if now >= next_trim:
+                    next_trim = now + self.options.trim_every_s
+                    await self._trim()
+                if not entries:
+                    entries = await self._read()
+                entries = self._deferred + entries
+                self._deferred = []
+                if entries:
+                    await self._process(entries)
+                backoff.reset()
+            except _TRANSIENT as exc:
+                self.metrics.reconnects.inc()
+                log.warning("redis connection lost (%s: %s); reconnecting", type(exc).__name__, exc)
+                await backoff.wait()
+            except ResponseError as exc:
+                if not is_nogroup(exc):
+                    raise
+                log.warning("consumer group missing (%s); recreating", exc)
+                await self._recreate_groups(backoff)
+
+    async def _register(self) -> None:
+        """(Re-)register every hosted agent: registry entry plus inbox group at id 0."""
+        for agent in self._agents:
+            await register_agent(self._redis, agent.name, agent.id)
+
+    async def _recreate_groups(self, backoff: _Backoff) -> None:
+        try:
+            await self._register()
+        except _TRANSIENT:
+            await backoff.wait()
+
+    async def _read(self) -> list[Entry]:
+        block_ms = DEFERRED_BLOCK_MS if self._deferred else self.options.block_ms
+        with anyio.CancelScope() as scope:
+            self._read_scope = scope
+            if self._stopping.is_set():
+                return []
+            response: Any = await self._redis.xreadgroup(
+                keys.WORKER_GROUP,
+                self._me,
+                dict.fromkeys(self._inboxes, ">"),
+                count=self.options.batch_size,
+                block=block_ms,
+            )
+        self._read_scope = None
+        if scope.cancelled_caught or not response:
+            return []
+        entries = []
+        for stream, items in response:
+            inbox = stream.decode()
+            agent_id = self._inboxes[inbox]
+            for entry_id, fields in items:
+                entries.append(Entry(inbox, agent_id, entry_id.decode(), fields or {}))
+        return entries
+
+    async def _reclaim(self) -> list[Entry]:
+        """Claim entries of dead workers, and our own failed ones that are due a retry."""
+        inboxes = list(self._inboxes)
+        pipe = self._redis.pipeline(transaction=False)
+        for inbox in inboxes:
+            pipe.xpending_range(inbox, keys.WORKER_GROUP, "-", "+", SCAN_LIMIT)
+        pending_lists = await pipe.execute()
+        others = {row["consumer"].decode() for rows in pending_lists for row in rows} - {self._me}
+        alive: set[str] = set()
+        if others:
+            names = sorted(others)
+            pipe = self._redis.pipeline(transaction=False)
+            for name in names:
+                pipe.exists(keys.presence(name))
+            alive = {n for n, found in zip(names, await pipe.execute(), strict=True) if found}
+        held = {e.entry_id for e in self._deferred}
+        claimed: list[Entry] = []
+        for inbox, rows in zip(inboxes, pending_lists, strict=True):
+            dead, retry = claimable(
+                rows,
+                me=self._me,
+                alive=alive,
+                held=held,
+                dead_min_idle_ms=int(self.options.reclaim_min_idle_s * 1000),
+                retry_min_idle_ms=int(self.options.retry_delay_s * 1000),
+            )
+            for ids, min_idle_s, from_dead in (
+                (dead, self.options.reclaim_min_idle_s, True),
+                (retry, self.options.retry_delay_s, False),
+            ):
+                if not ids:
+                    continue
+                got = await self._claim(inbox, ids, min_idle_s)
+                claimed.extend(got)
+                if from_dead and got:
+                    self.metrics.reclaimed.inc(len(got))
+                    log.info("reclaimed %d entries of dead workers from %s", len(got), inbox)
+        claimed.sort(key=lambda e: id_key(e.entry_id))
+        return claimed
+
+    async def _claim(
+        self, inbox: str, ids: list[tuple[str, int]], min_idle_s: float
+    ) -> list[Entry]:
+        counts = dict(ids)
+        rows: Any = await self._redis.xclaim(
+            inbox, keys.WORKER_GROUP, self._me, int(min_idle_s * 1000), [i for i, _ in ids]
+        )
+        agent_id = self._inboxes[inbox]
+        out = []
+        for entry_id, fields in rows:
+            if entry_id is None:
+                continue
+            text_id = entry_id.decode()
+            deliveries = counts.get(text_id, 0) + 1
+            out.append(Entry(inbox, agent_id, text_id, fields or {}, deliveries))
+        return out
+
+    async def _trim(self) -> None:
+        """Trim acked entries from every inbox and refresh the lag gauge."""
+        inboxes = list(self._inboxes)
+        pipe = self._redis.pipeline(transaction=False)
+        for inbox in inboxes:
+            pipe.xinfo_groups(inbox)
+            pipe.xpending(inbox, keys.WORKER_GROUP)
+        results = await pipe.execute()
+        pipe = self._redis.pipeline(transaction=False)
+        for i, inbox in enumerate(inboxes):
+            groups, summary = results[2 * i], results[2 * i + 1]
+            for group in groups:
+                if group["name"].decode() == keys.WORKER_GROUP:
+                    self.metrics.lag.labels(self._inboxes[inbox]).set(group.get("lag") or 0)
+            point = trim_point(groups, summary["min"] if summary["pending"] else None)
+            if point is not None:
+                pipe.xtrim(inbox, minid=point, approximate=False)
+        await pipe.execute()
+
+    # -- one batch --------------------------------------------------------------------
+
+    async def _process(self, entries: list[Entry]) -> None:
+        dead: list[tuple[Entry, str, int]] = []  # (entry, error, attempts)
+        decoded: list[Entry] = []
+        over = [e for e in entries if e.deliveries > self.options.max_deliveries]
+        errors = await self._last_errors(over)
+        for entry in entries:
+            if entry.deliveries > self.options.max_deliveries:
+                reason = errors.get(entry.ref) or "failed without a recorded error"
+                attempts = entry.deliveries - 1  # this delivery only found it over the limit
+                dead.append((entry, f"{reason} (after {attempts} deliveries)", attempts))
+                continue
+            if entry.message is None:
+                try:
+                    entry.message = decode_message(
+                        entry.fields,
+                        agent_id=entry.agent_id,
+                        entry_id=entry.entry_id,
+                        deliveries=entry.deliveries,
+                    )
+                except ProtocolError as exc:
+                    dead.append((entry, f"undecodable: {exc}", entry.deliveries))
+                    continue
+            decoded.append(entry)
+        runnable, deferred = await split_runnable(self._redis, decoded, self._rooms)
+        lanes: dict[tuple[str, str], list[Entry]] = {}
+        for entry in runnable:
+            assert entry.message is not None
+            lanes.setdefault((entry.inbox, entry.message.room_id), []).append(entry)
+        outcomes: list[tuple[Entry, Outcome, int]] = []
+        failures: list[tuple[Entry, str]] = []
+        self.metrics.in_flight.set(len(runnable))
+        with anyio.CancelScope() as work:
+            self._work_scope = work
+            if self._stopping.is_set():
+                work.deadline = anyio.current_time() + self.options.drain_timeout_s
+            async with anyio.create_task_group() as tg:
+                for lane in lanes.values():
+                    tg.start_soon(self._run_lane, lane, outcomes, failures, deferred)
+        self._work_scope = None
+        self.metrics.in_flight.set(0)
+        self._deferred = sorted(deferred, key=lambda e: id_key(e.entry_id))
+        with anyio.CancelScope(shield=True):
+            await self._commit(outcomes, dead, failures)
+
+    async def _run_lane(
+        self,
+        lane: list[Entry],
+        outcomes: list[tuple[Entry, Outcome, int]],
+        failures: list[tuple[Entry, str]],
+        deferred: list[Entry],
+    ) -> None:
+        for index, entry in enumerate(lane):
+            assert entry.message is not None
+            partials = _Partials(self._redis, entry.message.id, entry)
+            async with self._limiter:
+                started = time.perf_counter()
+                try:
+                    outcome = await self._handler.handle(entry.message, partials)
+                except Exception as exc:
+                    failures.append((entry, f"{type(exc).__name__}: {exc}"))
+                    deferred.extend(lane[index + 1 :])  # the room waits for its retry
+                    return
+                finally:
+                    self.metrics.processing.observe(time.perf_counter() - started)
+            outcomes.append((entry, outcome, partials.count))
+
+    async def _last_errors(self, entries: list[Entry]) -> dict[tuple[str, str], str]:
+        if not entries:
+            return {}
+        pipe = self._redis.pipeline(transaction=False)
+        for entry in entries:
+            pipe.hget(keys.errors(entry.agent_id), entry.entry_id)
+        found = await pipe.execute()
+        return {e.ref: v.decode(errors="replace") for e, v in zip(entries, found, strict=True) if v}
+
+    async def _commit(
+        self,
+        outcomes: list[tuple[Entry, Outcome, int]],
+        dead: list[tuple[Entry, str, int]],
+        failures: list[tuple[Entry, str]],
+    ) -> None:
+        """Persist the batch once, then one pipeline of replies, dead letters and acks."""
+        backoff = _Backoff(anyio.Event())  # not cut short by a stop: this is the drain
+        with anyio.move_on_after(self.options.commit_timeout_s) as scope:
+            while outcomes:
+                try:
+                    await self._handler.persist([o for _, o, _ in outcomes])
+                    break
+                except Exception as exc:
+                    log.warning("batch persist failed (%s: %s); retrying", type(exc).__name__, exc)
+                    await backoff.wait()
+            backoff.reset()
+            while True:
+                try:
+                    await self._pipeline(outcomes, dead, failures).execute(raise_on_error=False)
+                    break
+                except _TRANSIENT as exc:
+                    log.warning("batch commit failed (%s); retrying", type(exc).__name__)
+                    await backoff.wait()
+        if scope.cancelled_caught:
+            # Nothing acked: every entry stays pending and is retried (replayed) later.
+            self.metrics.failed.inc(len(outcomes) + len(failures))
+            log.error("batch of %d not committed in time; it will be redelivered", len(outcomes))
+            return
+        self.metrics.processed.inc(len(outcomes))
+        self.metrics.failed.inc(len(failures))
+        for _, reason, _ in dead:
+            self.metrics.dead_letters.labels(
+                "undecodable" if reason.startswith("undecodable") else "max_deliveries"
+            ).inc()
+        if dead:
+            log.warning("dead-lettered %d entries, e.g. %s", len(dead), dead[0][1])
+
+    def _pipeline(
+        self,
+        outcomes: list[tuple[Entry, Outcome, int]],
+        dead: list[tuple[Entry, str, int]],
+        failures: list[tuple[Entry, str]],
+    ) -> Pipeline:
+        pipe = self._redis.pipeline(transaction=False)
+        acks: dict[str, list[str]] = {}
+        ttl_s = self.options.reply_ttl_s
+        for entry, outcome, seq in outcomes:
+            message = outcome.message
+            if message.reply_to:
+                reply = Reply(
+                    kind="reply",
+                    message_id=message.id,
+                    agent_id=message.agent_id,
+                    room_id=message.room_id,
+                    content=outcome.content or Content(),
+                    seq=seq,
+                    responded=outcome.content is not None,
+                    replayed=outcome.replayed,
+                    model=outcome.model,
+                )
+                pipe.xadd(message.reply_to, encode_reply(reply))  # type: ignore[arg-type]
+                pipe.expire(message.reply_to, ttl_s)
+            acks.setdefault(entry.inbox, []).append(entry.entry_id)
+            if entry.deliveries > 1:
+                pipe.hdel(keys.errors(entry.agent_id), entry.entry_id)
+        for entry, reason, attempts in dead:
+            letter = DeadLetter(
+                inbox=entry.inbox,
+                entry_id=entry.entry_id,
+                agent_id=entry.agent_id,
+                error=reason,
+                deliveries=attempts,
+                worker=self._me,
+                failed_at=now_ms(),
+                fields={
+                    k.decode(errors="backslashreplace"): v.decode(errors="backslashreplace")
+                    for k, v in entry.fields.items()
+                },
+            )
+            pipe.xadd(keys.dead_letters(entry.agent_id), encode_dead_letter(letter))  # type: ignore[arg-type]
+            reply_to = entry.fields.get(b"reply_to")
+            if reply_to:
+                error = Reply(
+                    kind="error",
+                    message_id=entry.message.id if entry.message else "",
+                    agent_id=entry.agent_id,
+                    room_id=entry.message.room_id if entry.message else "",
+                    responded=False,
+                    error=reason,
+                )
+                pipe.xadd(reply_to, encode_reply(error))  # type: ignore[arg-type]
+                pipe.expire(reply_to, ttl_s)
+            pipe.hdel(keys.errors(entry.agent_id), entry.entry_id)
+            acks.setdefault(entry.inbox, []).append(entry.entry_id)
+        for entry, reason in failures:
+            pipe.hset(keys.errors(entry.agent_id), entry.entry_id, reason)
+        for inbox, ids in acks.items():
+            pipe.xack(inbox, keys.WORKER_GROUP, *ids)
+        return pipe
