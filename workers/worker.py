@@ -16,6 +16,7 @@ reclaim this worker's entries after a crash.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections.abc import Sequence
@@ -25,18 +26,15 @@ from typing import Any
 import anyio
 import msgspec
 from anyio.abc import TaskStatus
-from redis.asyncio.client import Pipeline
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from swarm.bus import (
     AgentRecord,
-    DeadLetter,
     Redis,
     Reply,
     decode_message,
-    encode_dead_letter,
     encode_reply,
     is_nogroup,
     keys,
@@ -44,8 +42,9 @@ from swarm.bus import (
 )
 from swarm.errors import ProtocolError
 from swarm.types import Content, now_ms
+from workers.commit import Dead, Done, Failed, already_written, batch_pipeline
 from workers.entries import Entry, id_key
-from workers.handler import Handler, Outcome
+from workers.handler import Handler
 from workers.metrics import WorkerMetrics
 from workers.options import WorkerOptions
 from workers.pending import SCAN_LIMIT, RoomIndex, claimable, split_runnable, trim_point
@@ -247,17 +246,22 @@ class Worker:
 
     async def _read(self) -> list[Entry]:
         block_ms = DEFERRED_BLOCK_MS if self._deferred else self.options.block_ms
+        response: Any = None
         with anyio.CancelScope() as scope:
             self._read_scope = scope
             if self._stopping.is_set():
-                return []
-            response: Any = await self._redis.xreadgroup(
-                keys.WORKER_GROUP,
-                self._me,
-                dict.fromkeys(self._inboxes, ">"),
-                count=self.options.batch_size,
-                block=block_ms,
-            )
+                scope.cancel()
+            elif len(self._deferred) >= self.options.batch_size:
+                # Backpressure: a full batch waits on other workers; read nothing more.
+                await anyio.sleep(DEFERRED_BLOCK_MS / 1000)
+            else:
+                response = await self._redis.xreadgroup(
+                    keys.WORKER_GROUP,
+                    self._me,
+                    dict.fromkeys(self._inboxes, ">"),
+                    count=self.options.batch_size,
+                    block=block_ms,
+                )
         self._read_scope = None
         if scope.cancelled_caught or not response:
             return []
@@ -348,7 +352,7 @@ class Worker:
     # -- one batch --------------------------------------------------------------------
 
     async def _process(self, entries: list[Entry]) -> None:
-        dead: list[tuple[Entry, str, int]] = []  # (entry, error, attempts)
+        dead: list[Dead] = []  # (entry, error, attempts)
         decoded: list[Entry] = []
         over = [e for e in entries if e.deliveries > self.options.max_deliveries]
         errors = await self._last_errors(over)
@@ -375,8 +379,8 @@ class Worker:
         for entry in runnable:
             assert entry.message is not None
             lanes.setdefault((entry.inbox, entry.message.room_id), []).append(entry)
-        outcomes: list[tuple[Entry, Outcome, int]] = []
-        failures: list[tuple[Entry, str]] = []
+        outcomes: list[Done] = []
+        failures: list[Failed] = []
         self.metrics.in_flight.set(len(runnable))
         with anyio.CancelScope() as work:
             self._work_scope = work
@@ -394,8 +398,8 @@ class Worker:
     async def _run_lane(
         self,
         lane: list[Entry],
-        outcomes: list[tuple[Entry, Outcome, int]],
-        failures: list[tuple[Entry, str]],
+        outcomes: list[Done],
+        failures: list[Failed],
         deferred: list[Entry],
     ) -> None:
         for index, entry in enumerate(lane):
@@ -424,9 +428,9 @@ class Worker:
 
     async def _commit(
         self,
-        outcomes: list[tuple[Entry, Outcome, int]],
-        dead: list[tuple[Entry, str, int]],
-        failures: list[tuple[Entry, str]],
+        outcomes: list[Done],
+        dead: list[Dead],
+        failures: list[Failed],
     ) -> None:
         """Persist the batch once, then one pipeline of replies, dead letters and acks."""
         backoff = _Backoff(anyio.Event())  # not cut short by a stop: this is the drain
@@ -439,9 +443,23 @@ class Worker:
                     log.warning("batch persist failed (%s: %s); retrying", type(exc).__name__, exc)
                     await backoff.wait()
             backoff.reset()
-            while True:
+            # A replayed redelivery may have been answered already (its batch died mid-way).
+            check = [(e, o) for e, o, _ in outcomes if o.replayed and e.deliveries > 1]
+            for attempt in itertools.count():
                 try:
-                    await self._pipeline(outcomes, dead, failures).execute(raise_on_error=False)
+                    # After a lost connection the last pipeline may have been applied in
+                    # part: what it already wrote is not written twice.
+                    done = await already_written(self._redis, outcomes, dead, attempt > 0, check)
+                    pipe = batch_pipeline(
+                        self._redis,
+                        self._me,
+                        outcomes,
+                        dead,
+                        failures,
+                        done,
+                        self.options.reply_ttl_s,
+                    )
+                    await pipe.execute(raise_on_error=False)
                     break
                 except _TRANSIENT as exc:
                     log.warning("batch commit failed (%s); retrying", type(exc).__name__)
@@ -459,66 +477,3 @@ class Worker:
             ).inc()
         if dead:
             log.warning("dead-lettered %d entries, e.g. %s", len(dead), dead[0][1])
-
-    def _pipeline(
-        self,
-        outcomes: list[tuple[Entry, Outcome, int]],
-        dead: list[tuple[Entry, str, int]],
-        failures: list[tuple[Entry, str]],
-    ) -> Pipeline:
-        pipe = self._redis.pipeline(transaction=False)
-        acks: dict[str, list[str]] = {}
-        ttl_s = self.options.reply_ttl_s
-        for entry, outcome, seq in outcomes:
-            message = outcome.message
-            if message.reply_to:
-                reply = Reply(
-                    kind="reply",
-                    message_id=message.id,
-                    agent_id=message.agent_id,
-                    room_id=message.room_id,
-                    content=outcome.content or Content(),
-                    seq=seq,
-                    responded=outcome.content is not None,
-                    replayed=outcome.replayed,
-                    model=outcome.model,
-                )
-                pipe.xadd(message.reply_to, encode_reply(reply))  # type: ignore[arg-type]
-                pipe.expire(message.reply_to, ttl_s)
-            acks.setdefault(entry.inbox, []).append(entry.entry_id)
-            if entry.deliveries > 1:
-                pipe.hdel(keys.errors(entry.agent_id), entry.entry_id)
-        for entry, reason, attempts in dead:
-            letter = DeadLetter(
-                inbox=entry.inbox,
-                entry_id=entry.entry_id,
-                agent_id=entry.agent_id,
-                error=reason,
-                deliveries=attempts,
-                worker=self._me,
-                failed_at=now_ms(),
-                fields={
-                    k.decode(errors="backslashreplace"): v.decode(errors="backslashreplace")
-                    for k, v in entry.fields.items()
-                },
-            )
-            pipe.xadd(keys.dead_letters(entry.agent_id), encode_dead_letter(letter))  # type: ignore[arg-type]
-            reply_to = entry.fields.get(b"reply_to")
-            if reply_to:
-                error = Reply(
-                    kind="error",
-                    message_id=entry.message.id if entry.message else "",
-                    agent_id=entry.agent_id,
-                    room_id=entry.message.room_id if entry.message else "",
-                    responded=False,
-                    error=reason,
-                )
-                pipe.xadd(reply_to, encode_reply(error))  # type: ignore[arg-type]
-                pipe.expire(reply_to, ttl_s)
-            pipe.hdel(keys.errors(entry.agent_id), entry.entry_id)
-            acks.setdefault(entry.inbox, []).append(entry.entry_id)
-        for entry, reason in failures:
-            pipe.hset(keys.errors(entry.agent_id), entry.entry_id, reason)
-        for inbox, ids in acks.items():
-            pipe.xack(inbox, keys.WORKER_GROUP, *ids)
-        return pipe
