@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
+import anyio
+import httpx
 import pytest
 
 from swarm.bus import Redis, connect, decode_dead_letter, encode_message, keys, room_id
@@ -12,6 +14,7 @@ from swarm.errors import DeliveryTimeoutError, UnknownAgentError
 from tests.support.bus import eventually, new_agent, running_worker
 from tests.support.echo_handler import EchoHandler
 from tests.support.redis_server import RedisServer
+from workers.health import serve_health
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -176,3 +179,20 @@ async def test_stop_drains_in_flight_work(redis: Redis) -> None:
         worker.stop()
     assert await redis.get(f"{ns}:effects") == b"1"
     assert (await redis.xpending(agent.inbox, keys.WORKER_GROUP))["pending"] == 0
+
+
+async def test_health_and_metrics_endpoints(redis: Redis, client: SwarmClient) -> None:
+    """/health says ok while serving; /metrics counts processed messages in Prometheus text."""
+    agent = await new_agent(redis)
+    async with running_worker(redis, [agent]) as worker, anyio.create_task_group() as tg:
+        port = await tg.start(serve_health, 0, worker.health, worker.metrics.render)
+        await client.send(agent.name, "count me", timeout=5)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            health = await http.get("/health")
+            metrics = await http.get("/metrics")
+            missing = await http.get("/nope")
+        tg.cancel_scope.cancel()
+    assert (health.status_code, health.json()["status"]) == (200, "ok")
+    assert "swarm_messages_processed_total 1.0" in metrics.text
+    assert "swarm_message_processing_seconds_bucket" in metrics.text
+    assert missing.status_code == 404
