@@ -21,7 +21,10 @@ from typing import Any
 from swarm.bus import DEFAULT_ROOM, Redis, keys, room_id
 from workers.entries import Entry, id_key
 
-__all__ = ["RoomIndex", "claimable", "split_runnable", "trim_point"]
+__all__ = ["PendingRows", "RoomIndex", "claimable", "split_runnable", "trim_point"]
+
+PendingRows = dict[str, list[dict[str, Any]]]
+"""XPENDING rows (message_id, consumer, time_since_delivered, times_delivered) by inbox."""
 
 SCAN_LIMIT = 10_000
 """Most pending entries looked at per inbox and step; a fleet far behind catches up in steps."""
@@ -62,21 +65,29 @@ class RoomIndex:
 
 
 async def split_runnable(
-    redis: Redis, entries: Sequence[Entry], rooms: RoomIndex
+    redis: Redis, entries: Sequence[Entry], rooms: RoomIndex, pending: PendingRows | None = None
 ) -> tuple[list[Entry], list[Entry]]:
-    """Split decoded ``entries`` into (runnable now, deferred) keeping each room in order."""
+    """Split decoded ``entries`` into (runnable now, deferred) keeping each room in order.
+
+    ``pending``: each inbox's XPENDING rows read after ``entries`` were delivered, if at hand.
+    """
     by_inbox: dict[str, list[Entry]] = {}
     for entry in entries:
         by_inbox.setdefault(entry.inbox, []).append(entry)
-    pipe = redis.pipeline(transaction=False)
-    for inbox, items in by_inbox.items():
+    for items in by_inbox.values():
         items.sort(key=lambda e: id_key(e.entry_id))
-        pipe.xpending_range(inbox, keys.WORKER_GROUP, "-", items[-1].entry_id, SCAN_LIMIT)
-    pending_lists = await pipe.execute()
+    known: PendingRows = pending or {}
+    if all(inbox in known for inbox in by_inbox):
+        pending_lists = [known[inbox] for inbox in by_inbox]
+    else:
+        pipe = redis.pipeline(transaction=False)
+        for inbox, items in by_inbox.items():
+            pipe.xpending_range(inbox, keys.WORKER_GROUP, "-", items[-1].entry_id, SCAN_LIMIT)
+        pending_lists = await pipe.execute()
     ours = {entry.ref for entry in entries}
     elsewhere: list[tuple[str, str]] = []
-    for inbox, pending in zip(by_inbox, pending_lists, strict=True):
-        for row in pending:
+    for inbox, rows in zip(by_inbox, pending_lists, strict=True):
+        for row in rows:
             ref = (inbox, _text(row["message_id"]))
             if ref not in ours:
                 elsewhere.append(ref)

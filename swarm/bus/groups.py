@@ -17,7 +17,11 @@ def is_nogroup(exc: BaseException) -> bool:
 
     That is NOGROUP, or UNBLOCKED: Redis 7 wakes a blocked XREADGROUP whose stream was deleted.
     """
-    return isinstance(exc, ResponseError) and str(exc).startswith(("NOGROUP", "UNBLOCKED"))
+    if not isinstance(exc, ResponseError):
+        return False
+    # Inside a pipeline redis-py prefixes the server's words with the failing command.
+    said = str(exc).rpartition("caused error: ")[2]
+    return said.startswith(("NOGROUP", "UNBLOCKED"))
 
 
 async def ensure_group(redis: Redis, stream: str, group: str = WORKER_GROUP) -> bool:

@@ -146,3 +146,16 @@ def test_message_struct_is_msgspec_encodable() -> None:
     """Decoded messages serialise with msgspec (workers may log or forward them)."""
     message = decode_message({b"text": b"x"}, agent_id=AGENT, entry_id="1-0")
     assert msgspec.json.decode(msgspec.json.encode(message))["content"] == {"text": "x"}
+
+
+def test_lost_groups_are_recognised_plain_and_inside_a_pipeline() -> None:
+    """NOGROUP and UNBLOCKED mean "recreate the group", also when redis-py wraps them."""
+    from redis.exceptions import ResponseError
+
+    from swarm.bus import is_nogroup
+
+    assert is_nogroup(ResponseError("NOGROUP No such key 'x' or consumer group 'g'"))
+    wrapped = "Command # 1 (XREADGROUP GROUP g c) of pipeline caused error: UNBLOCKED the stream"
+    assert is_nogroup(ResponseError(wrapped))
+    assert not is_nogroup(ResponseError("WRONGTYPE Operation against a key"))
+    assert not is_nogroup(ConnectionError("NOGROUP"))
