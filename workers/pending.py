@@ -152,4 +152,7 @@ def trim_point(
     last = _text(group["last-delivered-id"])
     if first_pending is not None:
         return _text(first_pending)
-    return None if last == "0-0" else last
+    if last == "0-0":
+        return None
+    ms, _, seq = last.partition("-")
+    return f"{ms}-{int(seq or 0) + 1}"  # MINID keeps ids >= it: the last delivered goes too

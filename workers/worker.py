@@ -47,14 +47,8 @@ from workers.entries import Entry, id_key
 from workers.handler import Handler
 from workers.metrics import WorkerMetrics
 from workers.options import WorkerOptions
-from workers.pending import (
-    SCAN_LIMIT,
-    PendingRows,
-    RoomIndex,
-    claimable,
-    split_runnable,
-    trim_point,
-)
+from workers.pending import SCAN_LIMIT, PendingRows, RoomIndex, split_runnable
+from workers.upkeep import reclaim, trim
 
 __all__ = ["Worker"]
 
@@ -293,79 +287,17 @@ class Worker:
 
     async def _reclaim(self) -> list[Entry]:
         """Claim entries of dead workers, and our own failed ones that are due a retry."""
-        inboxes = list(self._inboxes)
-        pipe = self._redis.pipeline(transaction=False)
-        for inbox in inboxes:
-            pipe.xpending_range(inbox, keys.WORKER_GROUP, "-", "+", SCAN_LIMIT)
-        pending_lists = await pipe.execute()
-        others = {row["consumer"].decode() for rows in pending_lists for row in rows} - {self._me}
-        alive: set[str] = set()
-        if others:
-            names = sorted(others)
-            pipe = self._redis.pipeline(transaction=False)
-            for name in names:
-                pipe.exists(keys.presence(name))
-            alive = {n for n, found in zip(names, await pipe.execute(), strict=True) if found}
         held = {e.entry_id for e in self._deferred}
-        claimed: list[Entry] = []
-        for inbox, rows in zip(inboxes, pending_lists, strict=True):
-            dead, retry = claimable(
-                rows,
-                me=self._me,
-                alive=alive,
-                held=held,
-                dead_min_idle_ms=int(self.options.reclaim_min_idle_s * 1000),
-                retry_min_idle_ms=int(self.options.retry_delay_s * 1000),
-            )
-            for ids, min_idle_s, from_dead in (
-                (dead, self.options.reclaim_min_idle_s, True),
-                (retry, self.options.retry_delay_s, False),
-            ):
-                if not ids:
-                    continue
-                got = await self._claim(inbox, ids, min_idle_s)
-                claimed.extend(got)
-                if from_dead and got:
-                    self.metrics.reclaimed.inc(len(got))
-                    log.info("reclaimed %d entries of dead workers from %s", len(got), inbox)
-        claimed.sort(key=lambda e: id_key(e.entry_id))
+        claimed, from_dead = await reclaim(self._redis, self._inboxes, self._me, held, self.options)
+        if from_dead:
+            self.metrics.reclaimed.inc(from_dead)
+            log.info("reclaimed %d entries of dead workers", from_dead)
         return claimed
 
-    async def _claim(
-        self, inbox: str, ids: list[tuple[str, int]], min_idle_s: float
-    ) -> list[Entry]:
-        counts = dict(ids)
-        rows: Any = await self._redis.xclaim(
-            inbox, keys.WORKER_GROUP, self._me, int(min_idle_s * 1000), [i for i, _ in ids]
-        )
-        agent_id = self._inboxes[inbox]
-        out = []
-        for entry_id, fields in rows:
-            if entry_id is None:
-                continue
-            text_id = entry_id.decode()
-            deliveries = counts.get(text_id, 0) + 1
-            out.append(Entry(inbox, agent_id, text_id, fields or {}, deliveries))
-        return out
-
     async def _trim(self) -> None:
-        """Trim acked entries from every inbox and refresh the lag gauge."""
-        inboxes = list(self._inboxes)
-        pipe = self._redis.pipeline(transaction=False)
-        for inbox in inboxes:
-            pipe.xinfo_groups(inbox)
-            pipe.xpending(inbox, keys.WORKER_GROUP)
-        results = await pipe.execute()
-        pipe = self._redis.pipeline(transaction=False)
-        for i, inbox in enumerate(inboxes):
-            groups, summary = results[2 * i], results[2 * i + 1]
-            for group in groups:
-                if group["name"].decode() == keys.WORKER_GROUP:
-                    self.metrics.lag.labels(self._inboxes[inbox]).set(group.get("lag") or 0)
-            point = trim_point(groups, summary["min"] if summary["pending"] else None)
-            if point is not None:
-                pipe.xtrim(inbox, minid=point, approximate=False)
-        await pipe.execute()
+        """Trim acked entries from every inbox and refresh the lag gauges."""
+        for agent_id, lag in (await trim(self._redis, self._inboxes)).items():
+            self.metrics.lag.labels(agent_id).set(lag)
 
     # -- one batch --------------------------------------------------------------------
 

@@ -196,3 +196,28 @@ async def test_health_and_metrics_endpoints(redis: Redis, client: SwarmClient) -
     assert "swarm_messages_processed_total 1.0" in metrics.text
     assert "swarm_message_processing_seconds_bucket" in metrics.text
     assert missing.status_code == 404
+
+
+async def test_a_long_turn_of_a_live_worker_is_never_stolen(redis: Redis) -> None:
+    """A message running far beyond the reclaim idle time stays with its live worker."""
+    agent = await new_agent(redis)
+    ns = "long"
+    handler = EchoHandler(redis, ns)
+    async with running_worker(redis, [agent], handler), running_worker(redis, [agent], handler):
+        await redis.xadd(agent.inbox, {"text": "slow:1.2:long"})
+        await eventually(lambda: _count(redis, f"{ns}:effects", 1))
+    assert await redis.get(f"{ns}:runs") == b"1"
+
+
+async def test_acked_entries_are_trimmed_from_the_inbox(redis: Redis, client: SwarmClient) -> None:
+    """Once answered and acked, entries leave the inbox stream."""
+    agent = await new_agent(redis)
+    async with running_worker(redis, [agent]):
+        for i in range(5):
+            await client.send(agent.name, f"m{i}", timeout=5)
+        await eventually(lambda: _empty(redis, agent.inbox))
+    assert await redis.xlen(agent.inbox) == 0
+
+
+async def _empty(redis: Redis, key: str) -> bool:
+    return int(await redis.xlen(key)) == 0

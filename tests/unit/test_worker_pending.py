@@ -60,8 +60,8 @@ def test_trim_stops_at_the_oldest_pending_entry() -> None:
 
 
 def test_trim_without_pending_stops_at_the_last_delivered_entry() -> None:
-    """With nothing pending, everything below the group's last-delivered id is acked."""
-    assert trim_point(_group("9-0"), None) == "9-0"
+    """With nothing pending, everything up to the group's last-delivered id is acked."""
+    assert trim_point(_group("9-3"), None) == "9-4"
     assert trim_point(_group("0-0"), None) is None
     assert trim_point([], None) is None
 
