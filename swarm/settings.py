@@ -41,3 +41,6 @@ class Settings(BaseSettings):
     )
     model_timeout_s: float = Field(default=60.0, gt=0, description="Per model request.")
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    health_port: int = Field(
+        default=0, ge=0, le=65535, description="Worker /health and /metrics port; 0: off."
+    )

@@ -82,7 +82,7 @@ class _Backoff:
 class _Partials:
     """The PartialSink of one message: XADDs partials to its reply stream, numbered."""
 
-    def __init__(self, redis: Redis, message_id: str, entry: Entry) -> None:
+    def __init__(self, redis: Redis, entry: Entry) -> None:
         self._redis = redis
         self._entry = entry
         self.count = 0
@@ -354,7 +354,7 @@ class Worker:
     ) -> None:
         for index, entry in enumerate(lane):
             assert entry.message is not None
-            partials = _Partials(self._redis, entry.message.id, entry)
+            partials = _Partials(self._redis, entry)
             async with self._limiter:
                 started = time.perf_counter()
                 try:

@@ -11,6 +11,7 @@ naming the field, which the worker turns into a dead letter instead of a crash.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, Literal
 
 import msgspec
@@ -119,9 +120,15 @@ def text_fields(raw: Mapping[bytes, bytes] | Mapping[str, str]) -> dict[str, str
     return out
 
 
+@lru_cache(maxsize=65_536)
+def _name_uuid(value: str) -> str:
+    # Rooms and senders repeat across messages; the SHA-1 behind an id need not.
+    return value if is_uuid(value) else string_to_uuid(value)
+
+
 def room_id(room: str) -> str:
     """The room id a sender's ``room`` field names: a UUID as is, else ``string_to_uuid``."""
-    return room if is_uuid(room) else string_to_uuid(room)
+    return _name_uuid(room)
 
 
 def _flag(fields: Mapping[str, str], name: str) -> bool:
@@ -144,8 +151,7 @@ def _int(fields: Mapping[str, str], name: str) -> int | None:
 
 
 def _entity(fields: Mapping[str, str], name: str, default: str) -> str:
-    value = fields.get(name) or default
-    return value if is_uuid(value) else string_to_uuid(value)
+    return _name_uuid(fields.get(name) or default)
 
 
 def decode_message(

@@ -221,3 +221,18 @@ async def test_acked_entries_are_trimmed_from_the_inbox(redis: Redis, client: Sw
 
 async def _empty(redis: Redis, key: str) -> bool:
     return int(await redis.xlen(key)) == 0
+
+
+async def test_work_beyond_the_drain_timeout_is_left_pending(redis: Redis) -> None:
+    """A turn still running when the drain timeout ends is cancelled and not acked."""
+    agent = await new_agent(redis)
+    ns = "cut"
+    await redis.xadd(agent.inbox, {"text": "slow:30:too long"})
+    async with running_worker(
+        redis, [agent], EchoHandler(redis, ns), drain_timeout_s=0.2
+    ) as worker:
+        await eventually(lambda: redis.get(f"{ns}:runs"))
+        worker.stop()
+    assert worker.state == "stopped"
+    assert await redis.get(f"{ns}:effects") is None
+    assert (await redis.xpending(agent.inbox, keys.WORKER_GROUP))["pending"] == 1
