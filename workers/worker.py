@@ -307,11 +307,6 @@ class Worker:
         over = [e for e in entries if e.deliveries > self.options.max_deliveries]
         errors = await self._last_errors(over)
         for entry in entries:
-            if entry.deliveries > self.options.max_deliveries:
-                reason = errors.get(entry.ref) or "failed without a recorded error"
-                attempts = entry.deliveries - 1  # this delivery only found it over the limit
-                dead.append((entry, f"{reason} (after {attempts} deliveries)", attempts))
-                continue
             if entry.message is None:
                 try:
                     entry.message = decode_message(
@@ -323,6 +318,11 @@ class Worker:
                 except ProtocolError as exc:
                     dead.append((entry, f"undecodable: {exc}", entry.deliveries))
                     continue
+            if entry.deliveries > self.options.max_deliveries:
+                reason = errors.get(entry.ref) or "failed without a recorded error"
+                attempts = entry.deliveries - 1  # this delivery only found it over the limit
+                dead.append((entry, f"{reason} (after {attempts} deliveries)", attempts))
+                continue
             decoded.append(entry)
         runnable, deferred = await split_runnable(self._redis, decoded, self._rooms, pending)
         lanes: dict[tuple[str, str], list[Entry]] = {}

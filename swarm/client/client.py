@@ -196,7 +196,7 @@ class SwarmClient:
                             reply = decode_reply(fields)
                         except ProtocolError:
                             continue  # not ours to judge; the worker writes valid replies
-                        if reply.message_id not in (message_id, ""):
+                        if reply.message_id != message_id:
                             continue
                         if reply.kind == "partial":
                             if partials:
