@@ -1,0 +1,50 @@
+"""The Redis Streams wire protocol: keys, envelopes, groups, connections and the registry.
+
+``docs/protocol.md`` is the specification; this package is its implementation.
+"""
+
+from swarm.bus import keys
+from swarm.bus.connection import Redis, connect
+from swarm.bus.envelope import (
+    DEFAULT_ROOM,
+    DeadLetter,
+    Message,
+    Reply,
+    ReplyKind,
+    decode_dead_letter,
+    decode_message,
+    decode_reply,
+    encode_dead_letter,
+    encode_message,
+    encode_reply,
+    room_id,
+    text_fields,
+)
+from swarm.bus.groups import ensure_group, ensure_groups, is_nogroup
+from swarm.bus.registry import AgentRecord, list_agents, register_agent, resolve_agent
+
+__all__ = [
+    "DEFAULT_ROOM",
+    "AgentRecord",
+    "DeadLetter",
+    "Message",
+    "Redis",
+    "Reply",
+    "ReplyKind",
+    "connect",
+    "decode_dead_letter",
+    "decode_message",
+    "decode_reply",
+    "encode_dead_letter",
+    "encode_message",
+    "encode_reply",
+    "ensure_group",
+    "ensure_groups",
+    "is_nogroup",
+    "keys",
+    "list_agents",
+    "register_agent",
+    "resolve_agent",
+    "room_id",
+    "text_fields",
+]

@@ -1,0 +1,209 @@
+"""``SwarmClient``: talk to agents over Redis Streams from Python (async)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from types import TracebackType
+from typing import Any, Literal, overload
+
+import anyio
+
+from swarm.bus import (
+    AgentRecord,
+    Redis,
+    Reply,
+    connect,
+    decode_reply,
+    encode_message,
+    keys,
+    list_agents,
+    resolve_agent,
+)
+from swarm.errors import DeliveryTimeoutError, ProtocolError, SwarmError
+from swarm.types import Content, now_ms
+
+__all__ = ["DEFAULT_TIMEOUT_S", "SwarmClient"]
+
+DEFAULT_TIMEOUT_S = 30.0
+_POLL_MS = 1000  # longest single XREAD wait; the deadline is checked between waits
+
+
+class SwarmClient:
+    """An async client for a swarm fleet on the Redis at ``redis_url``.
+
+    Use as ``async with SwarmClient(url) as client: reply = await client.send("ada", "hi")``.
+    """
+
+    def __init__(
+        self, redis_url: str | None = None, *, redis: Redis | None = None, sender: str = "user"
+    ) -> None:
+        if redis is None and redis_url is None:
+            raise SwarmError("SwarmClient needs a redis_url (or a redis client)")
+        self._redis = redis if redis is not None else connect(redis_url or "")
+        self._owns_redis = redis is None
+        self._sender = sender
+        self._closed = False
+
+    async def __aenter__(self) -> SwarmClient:
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Release the connections (when the client created them); the client is then done."""
+        if not self._closed and self._owns_redis:
+            await self._redis.aclose()
+        self._closed = True
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise SwarmError("this SwarmClient is closed; create a new one")
+
+    async def agents(self) -> list[AgentRecord]:
+        """Every registered agent (name, id, inbox)."""
+        self._check_open()
+        return await list_agents(self._redis)
+
+    @overload
+    async def send(
+        self,
+        to: str,
+        text: str,
+        room: str | None = ...,
+        *,
+        wait: Literal[True] = ...,
+        timeout: float = ...,  # noqa: ASYNC109
+        content: Content | None = ...,
+        metadata: Mapping[str, Any] | None = ...,
+    ) -> Reply: ...
+
+    @overload
+    async def send(
+        self,
+        to: str,
+        text: str,
+        room: str | None = ...,
+        *,
+        wait: Literal[False],
+        timeout: float = ...,  # noqa: ASYNC109
+        content: Content | None = ...,
+        metadata: Mapping[str, Any] | None = ...,
+    ) -> str: ...
+
+    async def send(
+        self,
+        to: str,
+        text: str,
+        room: str | None = None,
+        *,
+        wait: bool = True,
+        timeout: float = DEFAULT_TIMEOUT_S,  # noqa: ASYNC109  # the documented API
+        content: Content | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Reply | str:
+        """Send ``text`` to agent ``to`` (name or id); return its reply, or the message id.
+
+        The reply's ``kind`` is ``"reply"``, or ``"error"`` when the message was
+        dead-lettered (``reply.error`` says why). Raises UnknownAgentError for an agent
+        nobody registered and DeliveryTimeoutError when no reply came within ``timeout``.
+        """
+        if not wait:
+            message_id, _ = await self._post(to, text, room, content, metadata, partials=False)
+            return message_id
+        async for reply in self._exchange(to, text, room, timeout, content, metadata, False):
+            return reply
+        raise AssertionError("unreachable: _exchange yields a final reply or raises")
+
+    async def stream(
+        self,
+        to: str,
+        text: str,
+        room: str | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT_S,  # noqa: ASYNC109  # the documented API
+        content: Content | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> AsyncIterator[Reply]:
+        """Send a message and yield its partial responses, then the final reply."""
+        async for reply in self._exchange(to, text, room, timeout, content, metadata, True):
+            yield reply
+
+    async def _post(
+        self,
+        to: str,
+        text: str,
+        room: str | None,
+        content: Content | None,
+        metadata: Mapping[str, Any] | None,
+        *,
+        partials: bool,
+        reply_to: bool = False,
+    ) -> tuple[str, str | None]:
+        self._check_open()
+        agent = await resolve_agent(self._redis, to)
+        message_id = str(uuid.uuid4())
+        stream = keys.reply_stream(agent.id, message_id) if reply_to else None
+        fields = encode_message(
+            text=text,
+            message_id=message_id,
+            room=room,
+            reply_to=stream,
+            sender=self._sender,
+            content=content,
+            metadata=metadata,
+            partials=partials,
+            sent_at=now_ms(),
+        )
+        await self._redis.xadd(agent.inbox, fields)  # type: ignore[arg-type]
+        return message_id, stream
+
+    async def _exchange(
+        self,
+        to: str,
+        text: str,
+        room: str | None,
+        timeout: float,  # noqa: ASYNC109
+        content: Content | None,
+        metadata: Mapping[str, Any] | None,
+        partials: bool,
+    ) -> AsyncIterator[Reply]:
+        message_id, stream = await self._post(
+            to, text, room, content, metadata, partials=partials, reply_to=True
+        )
+        assert stream is not None
+        deadline = anyio.current_time() + timeout
+        last_id = "0"
+        try:
+            while True:
+                remaining_ms = int((deadline - anyio.current_time()) * 1000)
+                if remaining_ms <= 0:
+                    raise DeliveryTimeoutError(
+                        f"no reply from {to!r} within {timeout:g}s (message {message_id}); "
+                        "it stays queued: check that a worker hosts this agent "
+                        "(`swarm agents`) or raise the timeout"
+                    )
+                found: Any = await self._redis.xread(
+                    {stream: last_id}, count=100, block=max(1, min(remaining_ms, _POLL_MS))
+                )
+                for _, items in found or []:
+                    for entry_id, fields in items:
+                        last_id = entry_id.decode()
+                        try:
+                            reply = decode_reply(fields)
+                        except ProtocolError:
+                            continue  # not ours to judge; the worker writes valid replies
+                        if reply.message_id != message_id:
+                            continue
+                        if reply.kind == "partial":
+                            if partials:
+                                yield reply
+                            continue
+                        yield reply
+                        return
+        finally:
+            with anyio.CancelScope(shield=True), anyio.move_on_after(1):
+                await self._redis.delete(stream)

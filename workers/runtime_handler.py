@@ -1,0 +1,122 @@
+"""The Handler that runs agent turns: ``AgentRuntime`` per agent, one ``MemoryStore`` per batch.
+
+Per message: ``runtime.process_message(memory, persist=False, callback=...)`` (partials go
+to the reply stream as they come). Per batch: one ``store.create_memories(...)`` with every
+memory the batch's turns created, before the worker sends replies and acks. A redelivered
+message is recognised by the runtime (``replayed=True``): its stored reply is re-sent and
+nothing new is written.
+
+Typed against the Protocols below (the contract's surface), so this module needs neither
+``swarm.memory`` nor the full runtime; its tests come with the integration of both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Protocol
+
+from swarm.bus import Message
+from swarm.errors import SwarmError
+from swarm.types import Content, Memory, MemoryMetadata
+from workers.handler import Outcome, PartialSink
+
+__all__ = [
+    "AgentTurns",
+    "MemoryWriter",
+    "RuntimeHandler",
+    "TurnFailedError",
+    "TurnResult",
+    "message_memory",
+]
+
+
+class TurnResult(Protocol):
+    """What the worker reads from ``swarm.runtime.Response``."""
+
+    @property
+    def responded(self) -> bool: ...
+    @property
+    def content(self) -> Content | None: ...
+    @property
+    def memories(self) -> list[Memory]: ...
+    @property
+    def replayed(self) -> bool: ...
+    @property
+    def error(self) -> str | None: ...
+    @property
+    def model(self) -> str: ...
+
+
+PartialCallback = Callable[[Content], Awaitable[list[Memory]]]
+"""``swarm.runtime.HandlerCallback``: receives each partial response."""
+
+
+class AgentTurns(Protocol):
+    """The part of ``AgentRuntime`` the worker drives."""
+
+    @property
+    def agent_id(self) -> str: ...
+
+    async def process_message(
+        self, message: Memory, *, persist: bool = True, callback: PartialCallback | None = None
+    ) -> TurnResult: ...
+
+
+class MemoryWriter(Protocol):
+    """The part of ``MemoryStore`` the worker writes through (one call per batch)."""
+
+    async def create_memories(
+        self, memories: Sequence[Memory], table_name: str = "messages"
+    ) -> int: ...
+
+
+def message_memory(message: Message) -> Memory:
+    """The incoming ``Memory`` a bus message becomes (the runtime derives its stored id)."""
+    return Memory(
+        id=message.id,
+        entity_id=message.entity_id,
+        agent_id=message.agent_id,
+        room_id=message.room_id,
+        content=message.content,
+        created_at=message.sent_at,
+        metadata=MemoryMetadata(source="redis", timestamp=message.sent_at, extra=message.metadata),
+    )
+
+
+class TurnFailedError(SwarmError):
+    """The runtime reported an error and no reply: the message is retried, then dead-lettered."""
+
+
+class RuntimeHandler:
+    """A :class:`workers.Handler` over agent runtimes and a shared memory store."""
+
+    def __init__(self, runtimes: Iterable[AgentTurns], store: MemoryWriter) -> None:
+        self._runtimes = {runtime.agent_id: runtime for runtime in runtimes}
+        self._store = store
+
+    async def handle(self, message: Message, partial: PartialSink) -> Outcome:
+        runtime = self._runtimes.get(message.agent_id)
+        if runtime is None:
+            raise TurnFailedError(f"this worker does not host agent {message.agent_id}")
+
+        async def on_partial(content: Content) -> list[Memory]:
+            await partial(content)
+            return []  # persist=False: the batch writes the turn's memories
+
+        response = await runtime.process_message(
+            message_memory(message), persist=False, callback=on_partial
+        )
+        if response.error is not None and response.content is None:
+            raise TurnFailedError(response.error)
+        return Outcome(
+            message,
+            response.content if response.responded else None,
+            replayed=response.replayed,
+            model=response.model,
+            records=() if response.replayed else tuple(response.memories),
+        )
+
+    async def persist(self, outcomes: Sequence[Outcome]) -> None:
+        memories = [memory for outcome in outcomes for memory in outcome.records]
+        if memories:
+            await self._store.create_memories(memories)
