@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 
-from swarm.characters import resolve_plugin_names
+from swarm.characters import SwarmPlugin, resolve_plugin_names
 from swarm.errors import DuplicateRegistrationError, MissingDependencyError, PluginError
 from swarm.runtime.logs import AgentLogger
 from swarm.runtime.plugin import Plugin
@@ -132,13 +132,18 @@ def _missing_message(name: str, needed_by: str) -> str:
     )
 
 
+_BUILT_IN = frozenset({SwarmPlugin.BOOTSTRAP, SwarmPlugin.MEMORY_STORE})
+"""Stand-ins whose work every runtime does itself: the message pipeline and the memory store."""
+
+
 def requested_names(
     given: Sequence[str], written: Iterable[str], catalog: PluginCatalog, logger: AgentLogger
 ) -> list[str]:
     """The plugins to load: those ``given``, then those a character lists (``written``).
 
     elizaOS package names map to their swarm stand-ins (``@elizaos/plugin-sql`` ->
-    ``memory-store``); a stand-in that is not available is skipped with a warning, since
+    ``memory-store``). ``bootstrap`` and ``memory-store`` are built into every runtime and
+    need no plugin; another stand-in that is not available is skipped with a warning, since
     the character was written for elizaOS. A swarm plugin name is required as written.
     """
     names = list(given)
@@ -147,6 +152,10 @@ def requested_names(
             if name in names:
                 continue
             if name != entry.strip() and catalog.find(name) is None:
+                if name in _BUILT_IN:
+                    # The runtime itself does this plugin's work: nothing to load or warn about.
+                    logger.debug("character lists %r; built into swarm as %r", entry, name)
+                    continue
                 logger.warning(
                     "character lists %r; its swarm stand-in %r is not available, "
                     "running without it",

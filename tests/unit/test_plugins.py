@@ -416,15 +416,31 @@ async def test_elizaos_package_names_map_to_swarm_plugins() -> None:
 async def test_an_unavailable_stand_in_for_an_elizaos_package_is_skipped(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An elizaOS package whose swarm stand-in is absent is skipped with a warning."""
+    """An elizaOS package whose non-built-in stand-in is absent is skipped with a warning."""
     # As if swarm's own plugins were not installed, whatever this environment has.
     monkeypatch.setattr(swarm.runtime.resolve, "entry_points", lambda group: [])
-    runtime = AgentRuntime(character("Eliza", plugins=["@elizaos/plugin-sql", "@x/plugin-y"]))
+    runtime = AgentRuntime(character("Eliza", plugins=["@elizaos/plugin-openai", "@x/plugin-y"]))
     with caplog.at_level(logging.WARNING, logger="swarm.runtime"):
         await runtime.initialize()
     assert runtime.plugins == []
     assert [r.getMessage() for r in caplog.records] == [
-        f"agent Eliza ({runtime.agent_id[:8]}): character lists '@elizaos/plugin-sql'; its "
-        "swarm stand-in 'memory-store' is not available, running without it"
+        f"agent Eliza ({runtime.agent_id[:8]}): character lists '@elizaos/plugin-openai'; its "
+        "swarm stand-in 'openai-compatible' is not available, running without it"
     ]
+    await runtime.stop()
+
+
+@pytest.mark.anyio
+async def test_built_in_stand_ins_need_no_plugin_and_no_warning(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """plugin-sql and plugin-bootstrap are done by the runtime itself: no warning, no plugin."""
+    monkeypatch.setattr(swarm.runtime.resolve, "entry_points", lambda group: [])
+    runtime = AgentRuntime(
+        character("Eliza", plugins=["@elizaos/plugin-sql", "@elizaos/plugin-bootstrap"])
+    )
+    with caplog.at_level(logging.WARNING, logger="swarm.runtime"):
+        await runtime.initialize()
+    assert runtime.plugins == []
+    assert caplog.records == []
     await runtime.stop()
