@@ -7,6 +7,7 @@ from typing import Annotated
 import anyio
 import typer
 
+from swarm.cli.urls import redis_url_or_exit
 from swarm.client import DEFAULT_TIMEOUT_S, SwarmClient
 from swarm.errors import SwarmError
 from swarm.settings import Settings
@@ -30,10 +31,7 @@ def send(
     stream: Annotated[bool, typer.Option(help="Print partial responses as they come.")] = False,
 ) -> None:
     """Send TEXT to AGENT through Redis (SWARM_REDIS_URL) and print the reply."""
-    url = Settings().redis_url
-    if not url:
-        typer.echo("error: set SWARM_REDIS_URL (e.g. redis://127.0.0.1:6379/0)", err=True)
-        raise typer.Exit(2)
+    url = redis_url_or_exit(Settings())
     try:
         anyio.run(_send, url, agent, text, room, timeout, wait, stream)
     except SwarmError as exc:

@@ -13,7 +13,7 @@ finds and stops a server a crashed owner left behind, and reuses its port and da
 from swarm.embedded.postgres import EmbeddedPostgres
 from swarm.embedded.records import ServerRecord
 from swarm.embedded.server import EmbeddedServer
-from swarm.embedded.servers import EmbeddedUrls, open_embedded_servers
+from swarm.embedded.servers import EmbeddedUrls, open_embedded_servers, running_embedded_urls
 from swarm.embedded.valkey import EmbeddedValkey
 
 __all__ = [
@@ -23,4 +23,5 @@ __all__ = [
     "EmbeddedValkey",
     "ServerRecord",
     "open_embedded_servers",
+    "running_embedded_urls",
 ]

@@ -72,6 +72,18 @@ class EmbeddedServer(ABC):
         """Where the server's stdout and stderr go."""
         return self.directory / f"{self.name}.log"
 
+    def attach(self) -> bool:
+        """Find this server running under another owner (a ``swarm up``): True, with its port.
+
+        Lets a CLI command in the same directory talk to the fleet's embedded servers; the
+        server stays the owner's, this object only knows where it listens.
+        """
+        record = ServerRecord.read(self.record_path)
+        if record is None or record.process() is None:
+            return False
+        self._port = record.port
+        return True
+
     @property
     def port(self) -> int:
         """The port the running server listens on."""

@@ -14,7 +14,7 @@ from swarm.embedded.postgres import EmbeddedPostgres
 from swarm.embedded.server import EmbeddedServer
 from swarm.embedded.valkey import EmbeddedValkey
 
-__all__ = ["EmbeddedUrls", "open_embedded_servers"]
+__all__ = ["EmbeddedUrls", "open_embedded_servers", "running_embedded_urls"]
 
 logger = logging.getLogger(__name__)
 
@@ -76,3 +76,17 @@ async def open_embedded_servers(
 async def _shielded_stop(server: EmbeddedServer) -> None:
     with anyio.CancelScope(shield=True):
         await server.stop()
+
+
+def running_embedded_urls(state_dir: Path) -> EmbeddedUrls:
+    """The URLs of the embedded servers running under ``state_dir`` (None where none runs).
+
+    What ``swarm send`` and the other client commands use when no URL is configured, so that
+    they reach the fleet a ``swarm up`` in the same directory started.
+    """
+    valkey = EmbeddedValkey(state_dir / "valkey")
+    postgres = EmbeddedPostgres(state_dir / "postgres")
+    return EmbeddedUrls(
+        redis_url=valkey.url if valkey.attach() else None,
+        database_url=postgres.url if postgres.attach() else None,
+    )

@@ -53,3 +53,15 @@ def test_send_prints_the_reply_and_unknown_agents_fail(
         assert "no agent named or with id 'ghost'" in unknown.output
     finally:
         worker.close()
+
+
+def test_send_without_url_or_fleet_says_how_to_get_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no SWARM_REDIS_URL and no `swarm up` in the state dir, send exits 2 and says why."""
+    monkeypatch.delenv("SWARM_REDIS_URL", raising=False)
+    monkeypatch.setenv("SWARM_STATE_DIR", str(tmp_path / "state"))
+    result = CliRunner().invoke(app, ["send", "Eliza", "hello"])
+    assert result.exit_code == 2
+    assert "set SWARM_REDIS_URL" in result.output
+    assert "swarm up" in result.output

@@ -14,7 +14,13 @@ import psycopg
 import pytest
 import redis.asyncio as aioredis
 
-from swarm.embedded import EmbeddedPostgres, EmbeddedServer, EmbeddedValkey, open_embedded_servers
+from swarm.embedded import (
+    EmbeddedPostgres,
+    EmbeddedServer,
+    EmbeddedValkey,
+    open_embedded_servers,
+    running_embedded_urls,
+)
 from swarm.embedded.records import ServerRecord, stop_stale_server
 from swarm.errors import EmbeddedServerError
 
@@ -186,3 +192,16 @@ async def test_open_embedded_servers_starts_only_what_is_missing(tmp_path: Path)
         await client.aclose()
     assert not (tmp_path / "valkey" / "server.json").exists()
     assert not (tmp_path / "postgres").exists()
+
+
+async def test_client_commands_find_a_running_fleets_valkey(tmp_path: Path) -> None:
+    """running_embedded_urls gives the running Valkey's URL under the state dir, else None."""
+    assert running_embedded_urls(tmp_path).redis_url is None
+    server = EmbeddedValkey(tmp_path / "valkey")
+    await server.start()
+    try:
+        assert running_embedded_urls(tmp_path).redis_url == server.url
+        assert running_embedded_urls(tmp_path).database_url is None
+    finally:
+        await server.stop()
+    assert running_embedded_urls(tmp_path).redis_url is None
