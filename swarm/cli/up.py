@@ -31,6 +31,9 @@ def up(
         typer.Argument(help="Character files; none: the bundled examples/characters/*.json."),
     ] = None,
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Worker processes.")] = 1,
+    greet: Annotated[
+        bool, typer.Option(help="Once the agents are up, say hello to each and show the replies.")
+    ] = True,
     child_command: Annotated[
         str | None,
         typer.Option(hidden=True, help="How to run a child `swarm` (tests use stand-ins)."),
@@ -61,6 +64,7 @@ def up(
         embedded_redis_port=settings.embedded_redis_port,
         embedded_postgres_port=settings.embedded_postgres_port,
         live=sys.stdout.isatty(),
+        greet=greet and child_command is None,
     )
     try:
         anyio.run(launch, config)

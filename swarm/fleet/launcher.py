@@ -16,7 +16,10 @@ from pathlib import Path
 
 import anyio
 
+from swarm.characters import load_characters
 from swarm.embedded import open_embedded_servers
+from swarm.errors import CharacterError
+from swarm.fleet.greeting import greet_when_ready
 from swarm.fleet.lock import FleetLock
 from swarm.fleet.spec import ProcessSpec, RestartPolicy
 from swarm.fleet.supervisor import Supervisor
@@ -45,6 +48,8 @@ class FleetConfig:
     embedded_redis_port: int = 0
     embedded_postgres_port: int = 0
     live: bool = False
+    greet: bool = False
+    """Once the agents are registered, say hello to each and log the replies."""
     stop_timeout_s: float = 30.0
     policy: RestartPolicy = field(default_factory=RestartPolicy)
 
@@ -139,5 +144,16 @@ async def _run(config: FleetConfig, stopper: _Stopper) -> None:
         async with anyio.create_task_group() as tg:
             if config.live:
                 tg.start_soon(show_live_status, supervisor)
+            if config.greet:
+                tg.start_soon(_greet, config.characters, redis_url)
             await supervisor.run()
             tg.cancel_scope.cancel()
+
+
+async def _greet(paths: Sequence[str], redis_url: str) -> None:
+    try:
+        names = [c.name for path in paths for c in await load_characters(path)]
+    except CharacterError as exc:
+        logger.warning("not greeting the fleet: %s", exc)
+        return
+    await greet_when_ready(redis_url, names)
