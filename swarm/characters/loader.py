@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -51,10 +53,12 @@ async def load_characters(
     """
     label, document = await read_source(source, env=env, timeout_s=timeout_s, max_bytes=max_bytes)
     if not isinstance(document, list):
-        return _characters([document], label, os.fspath(source), indexed=False)
-    if not document:
+        characters = _characters([document], label, os.fspath(source), indexed=False)
+    elif not document:
         raise CharacterError(f"{label}: holds an empty list; add a character", source=label)
-    return _characters(document, label, os.fspath(source), indexed=True)
+    else:
+        characters = _characters(document, label, os.fspath(source), indexed=True)
+    return [_anchor_plugin_files(c, source) for c in characters]
 
 
 async def load_character(
@@ -75,7 +79,32 @@ async def load_character(
             "use load_characters() to load them all",
             source=label,
         )
-    return _characters([document], label, os.fspath(source), indexed=False)[0]
+    return _anchor_plugin_files(
+        _characters([document], label, os.fspath(source), indexed=False)[0], source
+    )
+
+
+_PLUGIN_FILE = re.compile(r"^(?P<path>[^:]+\.py):(?P<attr>[A-Za-z_][A-Za-z0-9_]*)$")
+
+
+def _anchor_plugin_files(character: Character, source: str | os.PathLike[str]) -> Character:
+    """Make ``path/to/plugin.py:attr`` plugin entries relative to the character's file.
+
+    A character file names its own plugin files as they sit next to it, wherever the worker
+    is started from; other sources (URLs, modules, env) leave entries as written.
+    """
+    base = Path(os.fspath(source)).parent
+    if not Path(os.fspath(source)).is_file():
+        return character
+    plugins = []
+    for entry in character.plugins:
+        match = _PLUGIN_FILE.match(entry.strip())
+        if match is not None and not Path(match["path"]).is_absolute():
+            entry = f"{(base / match['path']).resolve()}:{match['attr']}"
+        plugins.append(entry)
+    if plugins == character.plugins:
+        return character
+    return character.model_copy(update={"plugins": plugins})
 
 
 async def validate_source(

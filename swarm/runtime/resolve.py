@@ -13,9 +13,13 @@ then the order in which they were found.
 
 from __future__ import annotations
 
+import functools
+import importlib
+import importlib.util
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
 
 from swarm.characters import SwarmPlugin, resolve_plugin_names
 from swarm.errors import DuplicateRegistrationError, MissingDependencyError, PluginError
@@ -54,12 +58,59 @@ class PluginCatalog:
             plugin = self._plugins[name] = _load(entry_point)
         return plugin
 
+    def add_from_spec(self, spec: str) -> Plugin:
+        """Import the plugin at ``spec`` and make it findable by its own name.
+
+        ``spec`` is ``package.module:attribute`` (importable) or ``path/to/file.py:attribute``;
+        the attribute must be a :class:`Plugin`.
+        """
+        plugin = _import_spec(spec)
+        known = self._plugins.setdefault(plugin.name, plugin)
+        if known is not plugin:
+            raise DuplicateRegistrationError(
+                f"plugin {spec!r} is named {plugin.name!r}, like another plugin; rename one"
+            )
+        return plugin
+
     def _installed(self) -> dict[str, EntryPoint]:
         # Scanning every distribution's metadata is slow, so it happens once, and only
         # when some name is not among the plugins given.
         if self._entry_points is None:
             self._entry_points = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
         return self._entry_points
+
+
+def is_plugin_spec(name: str) -> bool:
+    """True for ``module:attribute`` or ``file.py:attribute`` (a plugin to import, not a name)."""
+    return ":" in name and not name.startswith("@")
+
+
+@functools.cache
+def _import_spec(spec: str) -> Plugin:
+    # Cached: every agent naming one plugin file shares one module, as with entry points.
+    target, _, attribute = spec.rpartition(":")
+    try:
+        if target.endswith(".py"):
+            path = Path(target)
+            module_spec = importlib.util.spec_from_file_location(f"swarm_plugin_{path.stem}", path)
+            if module_spec is None or module_spec.loader is None or not path.is_file():
+                raise FileNotFoundError(f"no plugin file at {path.resolve()}")
+            module = importlib.util.module_from_spec(module_spec)
+            module_spec.loader.exec_module(module)
+        else:
+            module = importlib.import_module(target)
+        plugin = getattr(module, attribute)
+    except Exception as exc:
+        raise PluginError(
+            f"plugin {spec!r} could not be imported: {type(exc).__name__}: {exc}; "
+            "check the path (relative to the character file) and the attribute name"
+        ) from exc
+    if not isinstance(plugin, Plugin):
+        raise PluginError(
+            f"plugin {spec!r} is a {type(plugin).__name__}, not a swarm Plugin; "
+            "point it at a Plugin instance"
+        )
+    return plugin
 
 
 def _load(entry_point: EntryPoint) -> Plugin:
@@ -148,6 +199,11 @@ def requested_names(
     """
     names = list(given)
     for entry in written:
+        if is_plugin_spec(entry.strip()):
+            plugin = catalog.add_from_spec(entry.strip())
+            if plugin.name not in names:
+                names.append(plugin.name)
+            continue
         for name in resolve_plugin_names([entry]).swarm:
             if name in names:
                 continue

@@ -444,3 +444,20 @@ async def test_built_in_stand_ins_need_no_plugin_and_no_warning(
     assert runtime.plugins == []
     assert caplog.records == []
     await runtime.stop()
+
+
+@pytest.mark.anyio
+async def test_a_plugin_file_that_is_missing_is_a_clear_error(tmp_path: Path) -> None:
+    """A character naming a plugin file that does not exist fails to start, naming the path."""
+    runtime = AgentRuntime(character("Eliza", plugins=[f"{tmp_path}/nope.py:plugin"]))
+    with pytest.raises(PluginError, match=r"nope\.py:plugin' could not be imported"):
+        await runtime.initialize()
+
+
+@pytest.mark.anyio
+async def test_a_plugin_spec_that_is_not_a_plugin_is_refused(tmp_path: Path) -> None:
+    """A 'file.py:attribute' whose attribute is no Plugin is refused with what it is instead."""
+    (tmp_path / "notaplugin.py").write_text("plugin = 42\n")
+    runtime = AgentRuntime(character("Eliza", plugins=[f"{tmp_path}/notaplugin.py:plugin"]))
+    with pytest.raises(PluginError, match="is a int, not a swarm Plugin"):
+        await runtime.initialize()
