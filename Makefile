@@ -27,6 +27,7 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy
+	$(BIN)/mypy --strict examples/plugins
 
 check: lint typecheck test
 
