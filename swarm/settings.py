@@ -25,7 +25,8 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None,
         description="Memory store URL (postgresql+psycopg://... or sqlite+aiosqlite:///...); "
-        "unset: `swarm up` runs an embedded PostgreSQL.",
+        "unset: `swarm up` runs an embedded PostgreSQL, a lone `swarm worker` uses SQLite "
+        "under the state dir.",
     )
     state_dir: Path = Field(default=Path(".swarm"), description="Where embedded servers keep data.")
     db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL connections per process.")

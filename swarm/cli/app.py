@@ -6,8 +6,10 @@ import logging
 import sys
 
 import typer
+from pydantic import ValidationError
 
 from swarm.cli import db, down, send, up, validate, worker
+from swarm.settings import Settings
 
 __all__ = ["app", "main"]
 
@@ -32,8 +34,15 @@ for _module in (validate, db, up, down, send, worker):
 
 def main() -> None:
     """Console-script entry point: configure logging once, then run the typer app."""
+    try:
+        level = Settings().log_level.upper()
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = "SWARM_" + "_".join(str(part) for part in error["loc"]).upper()
+            typer.echo(f"error: setting {name}: {error['msg']}", err=True)
+        raise SystemExit(2) from None
     logging.basicConfig(
-        level=logging.INFO,
+        level=level if level in logging.getLevelNamesMapping() else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
