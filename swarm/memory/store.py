@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import anyio
+from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -30,6 +31,7 @@ from swarm.memory.retry import (
 )
 from swarm.memory.schema import Tables
 from swarm.memory.work import WorkMixin
+from swarm.security.secrets import SecretBox
 from swarm.types import Memory
 
 __all__ = ["MemoryStore"]
@@ -52,6 +54,7 @@ class MemoryStore(DirectoryMixin, WorkMixin):
         embedding_dimension: int = 384,
         schema: str | None = None,
         retry: RetryPolicy | None = None,
+        secrets_key: SecretStr | str | None = None,
     ) -> None:
         if pool_size < 1:
             raise ConfigError(f"pool_size must be at least 1, got {pool_size}")
@@ -71,6 +74,7 @@ class MemoryStore(DirectoryMixin, WorkMixin):
         self._tables: Tables | None = None
         self._init_lock = anyio.Lock()
         self._closed = False
+        self._secret_box = None if secrets_key is None else SecretBox(secrets_key)
 
     # -- lifecycle ------------------------------------------------------------------------
 
