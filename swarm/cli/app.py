@@ -8,6 +8,8 @@ import sys
 import typer
 
 from swarm.cli import db, down, up, validate
+from swarm.security import install_log_redaction
+from swarm.settings import Settings
 
 __all__ = ["app", "main"]
 
@@ -37,4 +39,23 @@ def main() -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Once, before any command runs: no password or known secret reaches a log line.
+    install_log_redaction(secrets=_settings_secrets())
     app()
+
+
+def _settings_secrets() -> list[object]:
+    """The secret values in the environment's settings (URL passwords are masked anyway)."""
+    try:
+        settings = Settings()
+    except Exception:  # a bad setting is the command's to report, with its own message
+        return []
+    keys = settings.secrets_key.get_secret_value().split(",") if settings.secrets_key else []
+    return [
+        settings.api_key,
+        settings.model_api_key,
+        settings.secrets_key,
+        *keys,
+        settings.redis_password,
+        settings.database_password,
+    ]

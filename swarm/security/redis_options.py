@@ -137,19 +137,17 @@ async def ping_redis(kwargs: dict[str, Any], *, timeout_s: float = 5.0) -> None:
     try:
         await client.ping()
     except redis.exceptions.AuthenticationError as exc:
+        if kwargs.get("password") is None:
+            raise _auth_required(url, exc, kwargs) from None
         raise ConfigError(
             f"Redis at {url} refused the credentials of user {user!r} "
             f"({_reason(exc, kwargs)}); check the user and password in SWARM_REDIS_URL "
             "(or SWARM_REDIS_USERNAME / SWARM_REDIS_PASSWORD)"
         ) from None
     except redis.exceptions.ResponseError as exc:
-        if not str(exc).startswith(("NOAUTH", "WRONGPASS", "NOPERM")):
+        if not str(exc).startswith("NOAUTH"):
             raise
-        raise ConfigError(
-            f"Redis at {url} requires authentication ({_reason(exc, kwargs)}); put the user "
-            "and password in SWARM_REDIS_URL (redis://user:password@host:port/db) or set "
-            "SWARM_REDIS_USERNAME / SWARM_REDIS_PASSWORD"
-        ) from None
+        raise _auth_required(url, exc, kwargs) from None
     except redis.exceptions.ConnectionError as exc:
         text = str(exc)
         if "SSL" not in text and "certificate" not in text.lower():
@@ -161,6 +159,14 @@ async def ping_redis(kwargs: dict[str, Any], *, timeout_s: float = 5.0) -> None:
         ) from None
     finally:
         await client.aclose()
+
+
+def _auth_required(url: str, exc: BaseException, kwargs: dict[str, Any]) -> ConfigError:
+    return ConfigError(
+        f"Redis at {url} requires authentication ({_reason(exc, kwargs)}); put the user "
+        "and password in SWARM_REDIS_URL (redis://user:password@host:port/db) or set "
+        "SWARM_REDIS_USERNAME / SWARM_REDIS_PASSWORD"
+    )
 
 
 def _reason(exc: BaseException, kwargs: dict[str, Any]) -> str:
