@@ -22,6 +22,7 @@ Each message says what happened and what to do next. The tree::
     ├── UnknownAgentError (LookupError)       an agent name or id nobody knows
     ├── DeliveryTimeoutError (TimeoutError)   no reply in time
     ├── PermissionDeniedError (PermissionError)
+    ├── SecretsError (ValueError)             stored secrets that the key cannot decrypt
     ├── EmbeddedServerError                   an embedded Valkey/PostgreSQL that failed to start
     └── FleetError                            the `swarm up` launcher and its supervisor
         ├── FleetAlreadyRunningError          another `swarm up` owns this state directory
@@ -52,6 +53,7 @@ __all__ = [
     "PluginError",
     "ProtocolError",
     "RuntimeClosedError",
+    "SecretsError",
     "ServiceError",
     "StoreConnectionError",
     "StoreError",
@@ -178,3 +180,7 @@ class FleetNotRunningError(FleetError, LookupError):
 
 class CrashLoopError(FleetError):
     """A supervised child crashed too many times in a row, each time soon after it started."""
+
+
+class SecretsError(SwarmError, ValueError):
+    """Stored secrets cannot be decrypted: a wrong ``SWARM_SECRETS_KEY`` or altered data."""

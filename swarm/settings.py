@@ -7,11 +7,17 @@ and passes it (or the values it needs) down.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from swarm.security.redaction import redact_url
+
 __all__ = ["Settings"]
+
+# Plain-string settings that may carry a password (in the URL): redacted in repr().
+_URL_FIELDS = ("redis_url", "database_url", "model_url")
 
 
 class Settings(BaseSettings):
@@ -77,3 +83,49 @@ class Settings(BaseSettings):
         le=65535,
         description="Embedded PostgreSQL port; 0: reuse the last or pick one.",
     )
+    secrets_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key that encrypts character secrets in the memory store (several, "
+        "comma-separated, to rotate: the first encrypts); unset: secrets are not stored.",
+    )
+    redis_username: str | None = Field(
+        default=None, description="Redis ACL user; overrides the user in redis_url."
+    )
+    redis_password: SecretStr | None = Field(
+        default=None, description="Redis AUTH password; overrides the password in redis_url."
+    )
+    redis_tls_ca_file: Path | None = Field(
+        default=None,
+        description="CA bundle that verifies the Redis server's certificate (rediss:// URLs); "
+        "unset: the system's CAs.",
+    )
+    redis_tls_cert_file: Path | None = Field(
+        default=None, description="Client certificate for Redis mutual TLS (with key_file)."
+    )
+    redis_tls_key_file: Path | None = Field(
+        default=None, description="Private key of redis_tls_cert_file."
+    )
+    redis_tls_check_hostname: bool = Field(
+        default=True, description="Check that the Redis server's certificate names its host."
+    )
+    database_password: SecretStr | None = Field(
+        default=None, description="PostgreSQL password; overrides the password in database_url."
+    )
+    database_sslmode: (
+        Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] | None
+    ) = Field(
+        default=None,
+        description="PostgreSQL sslmode (libpq's); overrides sslmode in database_url.",
+    )
+    database_sslrootcert: Path | None = Field(
+        default=None,
+        description="CA file that verifies the PostgreSQL server (verify-ca, verify-full).",
+    )
+
+    def __repr_args__(self) -> Any:
+        # URLs are plain strings (callers need them whole); repr() must not show passwords.
+        for name, value in super().__repr_args__():
+            if name in _URL_FIELDS and isinstance(value, str):
+                yield name, redact_url(value)
+            else:
+                yield name, value

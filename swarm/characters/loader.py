@@ -31,6 +31,7 @@ from swarm.characters.validation import (
     validate_document,
 )
 from swarm.errors import CharacterError
+from swarm.security.redaction import SECRETS
 
 __all__ = ["load_character", "load_characters", "validate_source"]
 
@@ -170,4 +171,15 @@ def _characters(
                 label,
                 ", ".join(ignored),
             )
+    for character in characters:
+        _register_secrets(character)
     return [prepare_character(character) for character in characters]
+
+
+def _register_secrets(character: Character) -> None:
+    """Tell the log filter this character's secret values, so no log line shows them."""
+    nested = character.settings.get("secrets")
+    values = list(character.secrets.values())
+    if isinstance(nested, Mapping):
+        values += list(nested.values())
+    SECRETS.register(*values)

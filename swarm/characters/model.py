@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger("swarm.characters")
+_MASK = "***"
 
 
 class ElizaModel(BaseModel):
@@ -219,6 +220,16 @@ class Character(ElizaModel):
                 "remove it to derive the id from the name"
             )
         return value
+
+    def __repr_args__(self) -> Any:
+        # Secret values never reach a log line or a traceback through repr(); names do.
+        for name, value in super().__repr_args__():
+            if name == "secrets":
+                yield name, dict.fromkeys(value, _MASK)
+            elif name == "settings" and isinstance(value.get("secrets"), Mapping):
+                yield name, {**value, "secrets": dict.fromkeys(value["secrets"], _MASK)}
+            else:
+                yield name, value
 
     @property
     def bio_lines(self) -> list[str]:

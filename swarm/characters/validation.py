@@ -146,6 +146,7 @@ def _warnings(data: Mapping[str, Any], prefix: str) -> list[str]:
         for key in data
         if key not in _KNOWN_KEYS
     ]
+    warnings += _inline_secret_warnings(data, prefix)
     plugins = data.get("plugins", [])
     if isinstance(plugins, list) and all(isinstance(p, str) for p in plugins):
         ignored = resolve_plugin_names(plugins).ignored
@@ -155,6 +156,25 @@ def _warnings(data: Mapping[str, Any], prefix: str) -> list[str]:
                 f"{', '.join(ignored)}; ignored (TypeScript plugins do not run in swarm)"
             )
     return warnings
+
+
+def _inline_secret_warnings(data: Mapping[str, Any], prefix: str) -> list[str]:
+    """One warning per inline secrets map, naming its keys (never the values)."""
+    settings = data.get("settings")
+    places = [
+        (join_path(prefix, "secrets"), data.get("secrets")),
+        (
+            join_path(prefix, "settings", "secrets"),
+            settings.get("secrets") if isinstance(settings, Mapping) else None,
+        ),
+    ]
+    return [
+        f"{path}: carries secrets inline ({', '.join(str(k) for k in secrets)}); keep this "
+        "file out of version control, and set SWARM_SECRETS_KEY so the memory store keeps "
+        "them encrypted (without it they are not stored)"
+        for path, secrets in places
+        if isinstance(secrets, Mapping) and secrets
+    ]
 
 
 def _example_warnings(character: Character, prefix: str) -> list[str]:

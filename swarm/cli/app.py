@@ -9,6 +9,7 @@ import typer
 from pydantic import ValidationError
 
 from swarm.cli import db, down, send, up, validate, worker
+from swarm.security import install_log_redaction
 from swarm.settings import Settings
 
 __all__ = ["app", "main"]
@@ -35,15 +36,31 @@ for _module in (validate, db, up, down, send, worker):
 def main() -> None:
     """Console-script entry point: configure logging once, then run the typer app."""
     try:
-        level = Settings().log_level.upper()
+        settings = Settings()
     except ValidationError as exc:
         for error in exc.errors():
             name = "SWARM_" + "_".join(str(part) for part in error["loc"]).upper()
             typer.echo(f"error: setting {name}: {error['msg']}", err=True)
         raise SystemExit(2) from None
+    level = settings.log_level.upper()
     logging.basicConfig(
         level=level if level in logging.getLevelNamesMapping() else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Once, before any command runs: no password or known secret reaches a log line.
+    install_log_redaction(secrets=_settings_secrets(settings))
     app()
+
+
+def _settings_secrets(settings: Settings) -> list[object]:
+    """The secret values in the settings (URL passwords are masked anyway)."""
+    keys = settings.secrets_key.get_secret_value().split(",") if settings.secrets_key else []
+    return [
+        settings.api_key,
+        settings.model_api_key,
+        settings.secrets_key,
+        *keys,
+        settings.redis_password,
+        settings.database_password,
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from typing import Any, TypeVar
@@ -11,9 +12,12 @@ from sqlalchemy import select
 
 from swarm.memory.base import StoreBase
 from swarm.memory.records import AgentRecord, Entity, Relationship, Room, World
+from swarm.security.secrets import SecretBox, open_agent_data, seal_agent_data
 from swarm.types import now_ms
 
 __all__ = ["DirectoryMixin"]
+
+logger = logging.getLogger("swarm.memory")
 
 S = TypeVar("S", bound=msgspec.Struct)
 
@@ -31,23 +35,51 @@ def _one(rows: list[dict[str, Any]], kind: type[S]) -> S | None:
 class DirectoryMixin(StoreBase):
     """Who and where: the records memories refer to."""
 
+    # Character secrets in agent data: sealed with this box, or dropped without one.
+    _secret_box: SecretBox | None = None
+    _secrets_drop_warned = False
+
+    def _sealed(self, agent_id: str, name: str, data: dict[str, Any]) -> dict[str, Any]:
+        sealed, keys = seal_agent_data(data, self._secret_box, agent_id=agent_id)
+        if keys and self._secret_box is None and not self._secrets_drop_warned:
+            self._secrets_drop_warned = True
+            logger.warning(
+                "agent %r: its character secrets (%s) are not stored: no SWARM_SECRETS_KEY "
+                "is set; set it to store secrets encrypted (warned once per store)",
+                name,
+                ", ".join(keys),
+            )
+        return sealed
+
+    def _opened(self, row: dict[str, Any]) -> AgentRecord:
+        record = msgspec.convert(row, AgentRecord)
+        what = f"agent {record.name!r} ({record.id})"
+        data = open_agent_data(record.data, self._secret_box, agent_id=record.id, what=what)
+        return msgspec.structs.replace(record, data=data)
+
     # -- agents --
     async def create_agent(self, agent: AgentRecord) -> bool:
-        """Store an agent; False when its id exists already (nothing changes)."""
+        """Store an agent; False when its id exists already (nothing changes).
+
+        Character secrets in ``agent.data`` are stored encrypted when the store has a
+        secrets key, and not at all otherwise.
+        """
         now = now_ms()
         row = _row(agent, created_at=agent.created_at or now, updated_at=now)
+        row["data"] = self._sealed(agent.id, agent.name, agent.data)
         return await self._insert_new(self.tables.agents, [row], "create_agent") == 1
 
     async def get_agent(self, agent_id: str) -> AgentRecord | None:
+        """The agent with this id (secrets decrypted), or None."""
         a = self.tables.agents
-        return _one(
-            await self._fetch(select(a).where(a.c.id == agent_id), "get_agent"), AgentRecord
-        )
+        rows = await self._fetch(select(a).where(a.c.id == agent_id), "get_agent")
+        return self._opened(rows[0]) if rows else None
 
     async def get_agents(self) -> list[AgentRecord]:
+        """Every agent, by name (secrets decrypted)."""
         a = self.tables.agents
         rows = await self._fetch(select(a).order_by(a.c.name), "get_agents")
-        return [msgspec.convert(r, AgentRecord) for r in rows]
+        return [self._opened(r) for r in rows]
 
     async def update_agent(
         self,
@@ -63,6 +95,8 @@ class DirectoryMixin(StoreBase):
         for key, value in (("name", name), ("enabled", enabled), ("data", data)):
             if value is not None:
                 values[key] = value
+        if data is not None:
+            values["data"] = self._sealed(agent_id, name or agent_id, data)
         return (
             await self._change(a.update().where(a.c.id == agent_id).values(values), "update_agent")
             == 1

@@ -13,6 +13,7 @@ from typing import Any, TypeVar, cast
 
 import anyio
 import psycopg
+from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -34,6 +35,7 @@ from swarm.memory.retry import (
 from swarm.memory.schema import Tables
 from swarm.memory.vectors import round_float32
 from swarm.memory.work import WorkMixin
+from swarm.security.secrets import SecretBox
 from swarm.types import Memory
 
 __all__ = ["MemoryStore"]
@@ -56,6 +58,7 @@ class MemoryStore(DirectoryMixin, WorkMixin):
         embedding_dimension: int = 384,
         schema: str | None = None,
         retry: RetryPolicy | None = None,
+        secrets_key: SecretStr | str | None = None,
     ) -> None:
         if pool_size < 1:
             raise ConfigError(f"pool_size must be at least 1, got {pool_size}")
@@ -75,6 +78,7 @@ class MemoryStore(DirectoryMixin, WorkMixin):
         self._tables: Tables | None = None
         self._init_lock = anyio.Lock()
         self._closed = False
+        self._secret_box = None if secrets_key is None else SecretBox(secrets_key)
 
     # -- lifecycle ------------------------------------------------------------------------
 
