@@ -24,6 +24,7 @@ from swarm.memory import AgentRecord as StoredAgent
 from swarm.memory import MemoryStore, create_store
 from swarm.models import OpenAICompatibleModel
 from swarm.runtime import AgentRuntime
+from swarm.security import database_url
 from swarm.settings import Settings
 from workers.options import WorkerOptions
 from workers.runtime_handler import RuntimeHandler
@@ -39,8 +40,9 @@ MODEL_PRIORITY = 10
 
 def store_url(settings: Settings) -> str:
     """The memory store URL: ``SWARM_DATABASE_URL``, else SQLite under the state directory."""
-    if settings.database_url:
-        return settings.database_url
+    configured = database_url(settings)  # password and SSL settings folded in
+    if configured:
+        return configured
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     return f"sqlite+aiosqlite:///{settings.state_dir.resolve() / 'swarm.db'}"
 
@@ -65,12 +67,9 @@ async def load_fleet_characters(paths: Sequence[str]) -> list[Character]:
 
 
 def _stored_agent(runtime: AgentRuntime) -> StoredAgent:
-    character = runtime.character
-    data: dict[str, Any] = character.model_dump(mode="json", by_alias=True, exclude={"secrets"})
-    settings = data.get("settings")
-    if isinstance(settings, dict):
-        settings.pop("secrets", None)  # elizaOS's nested form: never stored in clear
-    return StoredAgent(id=runtime.agent_id, name=character.name, data=data)
+    # The store seals the character's secrets with SWARM_SECRETS_KEY, or drops them.
+    data: dict[str, Any] = runtime.character.model_dump(mode="json", by_alias=True)
+    return StoredAgent(id=runtime.agent_id, name=runtime.character.name, data=data)
 
 
 async def host_agents(
@@ -92,6 +91,7 @@ async def host_agents(
             store_url(settings),
             pool_size=settings.db_pool_size,
             embedding_dimension=settings.embedding_dimension,
+            secrets_key=settings.secrets_key,
         )
         stack.push_async_callback(_shielded, store.close)
         await store.init()
