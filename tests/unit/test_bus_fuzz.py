@@ -28,9 +28,10 @@ def test_any_entry_decodes_or_raises_protocol_error(raw: dict[bytes, bytes]) -> 
     try:
         message = decode_message(raw, agent_id=AGENT, entry_id="1-0")
     except ProtocolError as exc:
-        assert str(exc)
-    else:
-        assert message.agent_id == AGENT
+        error = str(exc)
+        assert "field" in error or "needs" in error  # it says which field is wrong
+        return
+    assert message.agent_id == AGENT
 
 
 @settings(max_examples=200, deadline=None)
