@@ -76,3 +76,19 @@ class Settings(BaseSettings):
         le=65535,
         description="Embedded PostgreSQL port; 0: reuse the last or pick one.",
     )
+    gateway_max_body_bytes: int = Field(
+        default=65_536,
+        ge=1,
+        description="Largest request body `swarm serve` accepts; larger ones get 413.",
+    )
+    gateway_rate_per_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Requests per second each gateway client (API key, else address) may make "
+        "on average, per gateway process; more get 429 with Retry-After.",
+    )
+    gateway_burst: int = Field(
+        default=20,
+        ge=1,
+        description="Requests a gateway client may make at once before the rate applies.",
+    )

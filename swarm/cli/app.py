@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from swarm.cli import db, down, send, up, validate
+from swarm.cli import db, down, send, serve, up, validate
 
 __all__ = ["app", "main"]
 
@@ -26,7 +26,7 @@ def _root() -> None:
 
 
 # Each command module exposes ``register(app)``; add new commands here, one line each.
-for _module in (validate, db, up, down, send):
+for _module in (validate, db, up, down, send, serve):
     _module.register(app)
 
 
