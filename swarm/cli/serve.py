@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import signal
 from typing import Annotated
 
 import anyio
 import typer
+from anyio.abc import TaskStatus
 
 from swarm.client import SwarmClient
 from swarm.errors import SwarmError
@@ -63,7 +65,24 @@ async def _serve(
     try:
         await store.init()
         async with SwarmClient(redis_url, sender="gateway") as client:
-            app = create_app(client, store, settings)
-            await GatewayServer(app, host, port, settings.drain_timeout_s).run()
+            server = GatewayServer(
+                create_app(client, store, settings), host, port, settings.drain_timeout_s
+            )
+            async with anyio.create_task_group() as tg:
+                await tg.start(_stop_on_signal, server)
+                await server.run()
+                tg.cancel_scope.cancel()
     finally:
         await store.close()
+
+
+async def _stop_on_signal(
+    server: GatewayServer, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+) -> None:
+    # uvicorn drains on SIGTERM/SIGINT by itself, then re-raises the signal to end the
+    # process; with this receiver in place the re-raised signal lands here and the command
+    # returns normally (exit 0) after the drain.
+    with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+        task_status.started()
+        async for _ in signals:
+            server.stop()

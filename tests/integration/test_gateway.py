@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -295,3 +296,18 @@ async def test_health_is_503_naming_the_store_when_it_fails(redis: Redis) -> Non
     assert response.json()["checks"]["redis"] == "ok"
     assert response.json()["error"]["failing"] == ["store"]
     assert "s3cret-pw" not in response.text
+
+
+async def test_without_an_api_key_the_gateway_is_open_and_warns_once(
+    redis: Redis, store: MemoryStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """api_key unset: requests need no key, and one startup warning says so."""
+    with caplog.at_level(logging.WARNING, logger="swarm.gateway"):
+        async with (
+            SwarmClient(redis=redis) as client,
+            running_gateway(client, store, gateway_settings(api_key=None)) as http,
+        ):
+            statuses = [(await http.get("/agents")).status_code for _ in range(2)]
+    assert statuses == [200, 200]
+    warnings = [r for r in caplog.records if "SWARM_API_KEY is not set" in r.getMessage()]
+    assert len(warnings) == 1
