@@ -122,6 +122,23 @@ class Settings(BaseSettings):
         description="CA file that verifies the PostgreSQL server (verify-ca, verify-full).",
     )
 
+    gateway_max_body_bytes: int = Field(
+        default=65_536,
+        ge=1,
+        description="Largest request body `swarm serve` accepts; larger ones get 413.",
+    )
+    gateway_rate_per_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Requests per second each gateway client (API key, else address) may make "
+        "on average, per gateway process; more get 429 with Retry-After.",
+    )
+    gateway_burst: int = Field(
+        default=20,
+        ge=1,
+        description="Requests a gateway client may make at once before the rate applies.",
+    )
+
     def __repr_args__(self) -> Any:
         # URLs are plain strings (callers need them whole); repr() must not show passwords.
         for name, value in super().__repr_args__():

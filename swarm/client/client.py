@@ -21,6 +21,7 @@ from swarm.bus import (
     resolve_agent,
 )
 from swarm.errors import DeliveryTimeoutError, ProtocolError, SwarmError
+from swarm.ids import is_uuid
 from swarm.types import Content, now_ms
 
 __all__ = ["DEFAULT_TIMEOUT_S", "SwarmClient"]
@@ -59,6 +60,16 @@ class SwarmClient:
             await self._redis.aclose()
         self._closed = True
 
+    @property
+    def redis(self) -> Redis:
+        """The connection this client talks through (shared: closing it is the owner's job)."""
+        return self._redis
+
+    async def ping(self) -> None:
+        """One round trip to Redis; raises redis' ConnectionError/TimeoutError when it is down."""
+        self._check_open()
+        await self._redis.ping()
+
     def _check_open(self) -> None:
         if self._closed:
             raise SwarmError("this SwarmClient is closed; create a new one")
@@ -79,6 +90,7 @@ class SwarmClient:
         timeout: float = ...,  # noqa: ASYNC109
         content: Content | None = ...,
         metadata: Mapping[str, Any] | None = ...,
+        message_id: str | None = ...,
     ) -> Reply: ...
 
     @overload
@@ -92,6 +104,7 @@ class SwarmClient:
         timeout: float = ...,  # noqa: ASYNC109
         content: Content | None = ...,
         metadata: Mapping[str, Any] | None = ...,
+        message_id: str | None = ...,
     ) -> str: ...
 
     async def send(
@@ -104,17 +117,25 @@ class SwarmClient:
         timeout: float = DEFAULT_TIMEOUT_S,  # noqa: ASYNC109  # the documented API
         content: Content | None = None,
         metadata: Mapping[str, Any] | None = None,
+        message_id: str | None = None,
     ) -> Reply | str:
         """Send ``text`` to agent ``to`` (name or id); return its reply, or the message id.
+
+        ``message_id`` (a UUID; default: a new one) makes a retried send idempotent: the
+        agent answers the same id once, and a repeat is answered from its store.
 
         The reply's ``kind`` is ``"reply"``, or ``"error"`` when the message was
         dead-lettered (``reply.error`` says why). Raises UnknownAgentError for an agent
         nobody registered and DeliveryTimeoutError when no reply came within ``timeout``.
         """
         if not wait:
-            message_id, _ = await self._post(to, text, room, content, metadata, partials=False)
-            return message_id
-        async for reply in self._exchange(to, text, room, timeout, content, metadata, False):
+            sent_id, _ = await self._post(
+                to, text, room, content, metadata, partials=False, message_id=message_id
+            )
+            return sent_id
+        async for reply in self._exchange(
+            to, text, room, timeout, content, metadata, False, message_id
+        ):
             return reply
         raise AssertionError("unreachable: _exchange yields a final reply or raises")
 
@@ -142,10 +163,15 @@ class SwarmClient:
         *,
         partials: bool,
         reply_to: bool = False,
+        message_id: str | None = None,
     ) -> tuple[str, str | None]:
         self._check_open()
+        if message_id is not None and not is_uuid(message_id):
+            raise ProtocolError(
+                f"message id {message_id[:60]!r} is not a UUID; omit it or send one"
+            )
         agent = await resolve_agent(self._redis, to)
-        message_id = str(uuid.uuid4())
+        message_id = message_id or str(uuid.uuid4())
         stream = keys.reply_stream(agent.id, message_id) if reply_to else None
         fields = encode_message(
             text=text,
@@ -170,9 +196,17 @@ class SwarmClient:
         content: Content | None,
         metadata: Mapping[str, Any] | None,
         partials: bool,
+        message_id: str | None = None,
     ) -> AsyncIterator[Reply]:
         message_id, stream = await self._post(
-            to, text, room, content, metadata, partials=partials, reply_to=True
+            to,
+            text,
+            room,
+            content,
+            metadata,
+            partials=partials,
+            reply_to=True,
+            message_id=message_id,
         )
         assert stream is not None
         deadline = anyio.current_time() + timeout

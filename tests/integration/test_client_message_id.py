@@ -1,0 +1,56 @@
+"""SwarmClient.send with a caller-chosen message id (what the gateway relies on)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from swarm.bus import Redis, connect
+from swarm.client import SwarmClient
+from swarm.errors import ProtocolError
+from tests.support.bus import new_agent, running_worker
+from tests.support.redis_server import RedisServer
+
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[RedisServer]:
+    srv = RedisServer(tmp_path / "redis").start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+async def redis(server: RedisServer) -> AsyncIterator[Redis]:
+    client = connect(server.url)
+    yield client
+    await client.aclose()
+
+
+async def test_the_reply_carries_the_chosen_id_and_a_repeat_is_replayed(redis: Redis) -> None:
+    """send(message_id=X) is answered under X; sending X again replays the stored reply."""
+    agent = await new_agent(redis, "echo")
+    message_id = str(uuid.uuid4())
+    async with running_worker(redis, [agent]), SwarmClient(redis=redis) as client:
+        first = await client.send(agent.name, "hi", message_id=message_id, timeout=10)
+        again = await client.send(agent.name, "hi", message_id=message_id, timeout=10)
+        queued = await client.send(
+            agent.name, "later", wait=False, message_id=str(uuid.UUID(int=7))
+        )
+    assert (first.message_id, first.text, first.replayed) == (message_id, "echo: hi", False)
+    assert (again.message_id, again.replayed) == (message_id, True)
+    assert queued == str(uuid.UUID(int=7))
+
+
+async def test_a_message_id_that_is_not_a_uuid_is_refused_before_sending(redis: Redis) -> None:
+    """A non-UUID message id raises ProtocolError and nothing reaches the inbox."""
+    agent = await new_agent(redis, "echo")
+    async with SwarmClient(redis=redis) as client:
+        with pytest.raises(ProtocolError, match="not a UUID"):
+            await client.send(agent.name, "hi", wait=False, message_id="abc")
+        assert await client.redis.xlen(agent.inbox) == 0
+        await client.ping()
