@@ -23,10 +23,11 @@ Each message says what happened and what to do next. The tree::
     ├── DeliveryTimeoutError (TimeoutError)   no reply in time
     ├── PermissionDeniedError (PermissionError)
     ├── EmbeddedServerError                   an embedded Valkey/PostgreSQL that failed to start
-    └── FleetError                            the `swarm up` launcher and its supervisor
-        ├── FleetAlreadyRunningError          another `swarm up` owns this state directory
-        ├── FleetNotRunningError (LookupError)  `swarm down` found no fleet to stop
-        └── CrashLoopError                    a child kept crashing right after its start
+    ├── FleetError                            the `swarm up` launcher and its supervisor
+    │   ├── FleetAlreadyRunningError          another `swarm up` owns this state directory
+    │   ├── FleetNotRunningError (LookupError)  `swarm down` found no fleet to stop
+    │   └── CrashLoopError                    a child kept crashing right after its start
+    └── NotInFleetError (RuntimeError)        fleet messaging asked of a runtime outside a fleet
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ __all__ = [
     "MissingDependencyError",
     "ModelError",
     "NoModelHandlerError",
+    "NotInFleetError",
     "PermissionDeniedError",
     "PluginError",
     "ProtocolError",
@@ -178,3 +180,7 @@ class FleetNotRunningError(FleetError, LookupError):
 
 class CrashLoopError(FleetError):
     """A supervised child crashed too many times in a row, each time soon after it started."""
+
+
+class NotInFleetError(SwarmError, RuntimeError):
+    """An agent asked to message other agents, but no swarm worker hosts its runtime."""
