@@ -24,10 +24,11 @@ Each message says what happened and what to do next. The tree::
     ├── PermissionDeniedError (PermissionError)
     ├── SecretsError (ValueError)             stored secrets that the key cannot decrypt
     ├── EmbeddedServerError                   an embedded Valkey/PostgreSQL that failed to start
-    └── FleetError                            the `swarm up` launcher and its supervisor
-        ├── FleetAlreadyRunningError          another `swarm up` owns this state directory
-        ├── FleetNotRunningError (LookupError)  `swarm down` found no fleet to stop
-        └── CrashLoopError                    a child kept crashing right after its start
+    ├── FleetError                            the `swarm up` launcher and its supervisor
+    │   ├── FleetAlreadyRunningError          another `swarm up` owns this state directory
+    │   ├── FleetNotRunningError (LookupError)  `swarm down` found no fleet to stop
+    │   └── CrashLoopError                    a child kept crashing right after its start
+    └── NotInFleetError (RuntimeError)        fleet messaging asked of a runtime outside a fleet
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ __all__ = [
     "MissingDependencyError",
     "ModelError",
     "NoModelHandlerError",
+    "NotInFleetError",
     "PermissionDeniedError",
     "PluginError",
     "ProtocolError",
@@ -184,3 +186,7 @@ class CrashLoopError(FleetError):
 
 class SecretsError(SwarmError, ValueError):
     """Stored secrets cannot be decrypted: a wrong ``SWARM_SECRETS_KEY`` or altered data."""
+
+
+class NotInFleetError(SwarmError, RuntimeError):
+    """An agent asked to message other agents, but no swarm worker hosts its runtime."""

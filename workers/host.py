@@ -17,20 +17,29 @@ from typing import Any
 
 import anyio
 
-from swarm.bus import AgentRecord, connect, register_agent
+from swarm.bus import AgentRecord, BusCommand, Message, Redis, connect, publish, register_agent
 from swarm.characters import Character, load_characters
 from swarm.errors import CharacterError, ConfigError
+from swarm.ids import response_id
 from swarm.memory import AgentRecord as StoredAgent
 from swarm.memory import MemoryStore, create_store
 from swarm.models import OpenAICompatibleModel
 from swarm.runtime import AgentRuntime
 from swarm.security import database_url
 from swarm.settings import Settings
+from swarm.types import Content, now_ms
+from workers.fleet_service import fleet_service
 from workers.options import WorkerOptions
-from workers.runtime_handler import RuntimeHandler
+from workers.runtime_handler import AgentReply, RuntimeHandler
 from workers.serve import serve
 
-__all__ = ["MODEL_PRIORITY", "host_agents", "load_fleet_characters", "store_url"]
+__all__ = [
+    "MODEL_PRIORITY",
+    "agent_replies",
+    "host_agents",
+    "load_fleet_characters",
+    "store_url",
+]
 
 log = logging.getLogger("swarm.worker")
 
@@ -103,12 +112,14 @@ async def host_agents(
             stack.push_async_callback(_shielded, model.aclose)
         runtimes: list[AgentRuntime] = []
         records: list[AgentRecord] = []
+        fleet = fleet_service(redis)
         for character in characters:
             runtime = AgentRuntime(character, adapter=store)
             if model is not None:
                 model.register(runtime, priority=MODEL_PRIORITY)
             await runtime.initialize()
             stack.push_async_callback(_shielded, runtime.stop)
+            await runtime.register_service(fleet)
             runtimes.append(runtime)
             await store.create_agent(_stored_agent(runtime))
             records.append(await register_agent(redis, character.name, runtime.agent_id))
@@ -124,12 +135,40 @@ async def host_agents(
         )
         await serve(
             redis,
-            RuntimeHandler(runtimes, store),
+            RuntimeHandler(runtimes, store, agent_reply=agent_replies(redis, runtimes)),
             records,
             options,
             health_port=settings.health_port,
             handle_signals=handle_signals,
         )
+
+
+def agent_replies(redis: Redis, runtimes: Sequence[AgentRuntime]) -> AgentReply:
+    """Sends an agent's answer to another agent back to it, marked as an agent reply.
+
+    The id is the response's id, so a redelivered turn's answer is routed once.
+    """
+    names = {runtime.agent_id: runtime.character.name for runtime in runtimes}
+
+    async def send_back(message: Message, content: Content) -> None:
+        hops = message.metadata.get("hops", 0)
+        await publish(
+            redis,
+            BusCommand(
+                kind="send",
+                to=str(message.metadata["from_agent"]),
+                text=content.text,
+                message_id=response_id(message.id, message.agent_id),
+                sender=message.agent_id,
+                sender_name=names.get(message.agent_id, ""),
+                room=message.room,
+                hops=(hops if isinstance(hops, int) else 0) + 1,
+                agent_reply=True,
+                sent_at=now_ms(),
+            ),
+        )
+
+    return send_back
 
 
 async def _shielded(close: Any) -> None:

@@ -17,10 +17,12 @@ from typing import Protocol
 
 from swarm.bus import Message
 from swarm.errors import SwarmError
+from swarm.runtime import TurnContext, current_turn
 from swarm.types import Content, Memory, MemoryMetadata
 from workers.handler import Outcome, PartialSink
 
 __all__ = [
+    "AgentReply",
     "AgentTurns",
     "MemoryWriter",
     "RuntimeHandler",
@@ -87,12 +89,28 @@ class TurnFailedError(SwarmError):
     """The runtime reported an error and no reply: the message is retried, then dead-lettered."""
 
 
-class RuntimeHandler:
-    """A :class:`workers.Handler` over agent runtimes and a shared memory store."""
+AgentReply = Callable[[Message, Content], Awaitable[None]]
+"""Sends an agent's answer to an inter-agent message back to the sending agent."""
 
-    def __init__(self, runtimes: Iterable[AgentTurns], store: MemoryWriter) -> None:
+
+class RuntimeHandler:
+    """A :class:`workers.Handler` over agent runtimes and a shared memory store.
+
+    With ``agent_reply``: an agent's answer to another agent's message goes back to that
+    agent (through the coordinator), unless the message was itself such an answer, so two
+    agents never answer each other forever.
+    """
+
+    def __init__(
+        self,
+        runtimes: Iterable[AgentTurns],
+        store: MemoryWriter,
+        *,
+        agent_reply: AgentReply | None = None,
+    ) -> None:
         self._runtimes = {runtime.agent_id: runtime for runtime in runtimes}
         self._store = store
+        self._agent_reply = agent_reply
 
     async def handle(self, message: Message, partial: PartialSink) -> Outcome:
         runtime = self._runtimes.get(message.agent_id)
@@ -103,11 +121,25 @@ class RuntimeHandler:
             await partial(content)
             return []  # persist=False: the batch writes the turn's memories
 
-        response = await runtime.process_message(
-            message_memory(message), persist=False, callback=on_partial
-        )
+        hops = message.metadata.get("hops", 0)
+        turn = TurnContext(message.id, message.room, hops if isinstance(hops, int) else 0)
+        token = current_turn.set(turn)
+        try:
+            response = await runtime.process_message(
+                message_memory(message), persist=False, callback=on_partial
+            )
+        finally:
+            current_turn.reset(token)
         if response.error is not None and response.content is None:
             raise TurnFailedError(response.error)
+        if (
+            self._agent_reply is not None
+            and response.responded
+            and response.content is not None
+            and message.metadata.get("inter_agent")
+            and not message.metadata.get("agent_reply")
+        ):
+            await self._agent_reply(message, response.content)
         return Outcome(
             message,
             response.content if response.responded else None,

@@ -4,7 +4,16 @@
 """
 
 from swarm.bus import keys
+from swarm.bus.commands import (
+    MAX_HOPS,
+    BusCommand,
+    CommandKind,
+    decode_command,
+    encode_command,
+    publish,
+)
 from swarm.bus.connection import Redis, connect
+from swarm.bus.directory import AgentStatus, agent_statuses, live_workers
 from swarm.bus.envelope import (
     DEFAULT_ROOM,
     DeadLetter,
@@ -25,16 +34,23 @@ from swarm.bus.registry import AgentRecord, list_agents, register_agent, resolve
 
 __all__ = [
     "DEFAULT_ROOM",
+    "MAX_HOPS",
     "AgentRecord",
+    "AgentStatus",
+    "BusCommand",
+    "CommandKind",
     "DeadLetter",
     "Message",
     "Redis",
     "Reply",
     "ReplyKind",
+    "agent_statuses",
     "connect",
+    "decode_command",
     "decode_dead_letter",
     "decode_message",
     "decode_reply",
+    "encode_command",
     "encode_dead_letter",
     "encode_message",
     "encode_reply",
@@ -43,6 +59,8 @@ __all__ = [
     "is_nogroup",
     "keys",
     "list_agents",
+    "live_workers",
+    "publish",
     "register_agent",
     "resolve_agent",
     "room_id",

@@ -10,6 +10,10 @@ multi-key command touches for that agent hashes to one Redis Cluster slot::
     swarm:agents                        registry hash: agent name -> AgentRecord (JSON)
     swarm:worker:<worker_id>            a worker's presence key, refreshed with a TTL
     swarm:bus                           the coordinator's stream (issue 6)
+    swarm:{<agent_id>}:routed:<bus id>  marker: this bus entry was routed to this agent
+    swarm:{<agent_id>}:queued           stream: messages for a name nobody registered yet
+    swarm:queued                        set: names with a queued stream (the coordinator drains)
+    swarm:coordinator:<id>              a coordinator's presence key, refreshed with a TTL
 
 Consumer groups are not keys: one ``XREADGROUP`` names a single group for all the streams it
 reads, so every inbox uses the same group name, :data:`WORKER_GROUP`.
@@ -18,22 +22,31 @@ reads, so every inbox uses the same group name, :data:`WORKER_GROUP`.
 from __future__ import annotations
 
 __all__ = [
+    "COORDINATOR_GROUP",
     "PREFIX",
     "WORKER_GROUP",
+    "bus_dead_letters",
     "bus_stream",
+    "coordinator_pattern",
+    "coordinator_presence",
     "dead_letters",
     "errors",
     "hash_tag",
     "inbox",
     "presence",
     "presence_pattern",
+    "queued",
+    "queued_names",
     "registry",
     "reply_stream",
+    "routed",
 ]
 
 PREFIX = "swarm"
 WORKER_GROUP = "swarm:workers"
 """The consumer group of every inbox; each worker process is one consumer in it."""
+COORDINATOR_GROUP = "swarm:coordinators"
+"""The consumer group on the bus stream; each coordinator process is one consumer in it."""
 
 
 def hash_tag(agent_id: str) -> str:
@@ -81,3 +94,33 @@ def presence_pattern() -> str:
 def bus_stream() -> str:
     """The stream agents use to reach the coordinator (routing, broadcast; issue 6)."""
     return f"{PREFIX}:bus"
+
+
+def routed(agent_id: str, bus_entry_id: str) -> str:
+    """Marker set when bus entry ``bus_entry_id`` was delivered to ``agent_id`` (idempotence)."""
+    return f"{PREFIX}:{hash_tag(agent_id)}:routed:{bus_entry_id}"
+
+
+def queued(agent_id: str) -> str:
+    """Messages held for an agent nobody has registered yet (its would-be id's hash tag)."""
+    return f"{PREFIX}:{hash_tag(agent_id)}:queued"
+
+
+def queued_names() -> str:
+    """Set of agent names that have a :func:`queued` stream waiting for a registration."""
+    return f"{PREFIX}:queued"
+
+
+def coordinator_presence(coordinator_id: str) -> str:
+    """A coordinator's presence key; gone = its pending bus entries may be reclaimed."""
+    return f"{PREFIX}:coordinator:{coordinator_id}"
+
+
+def coordinator_pattern() -> str:
+    """``SCAN`` pattern matching every coordinator's presence key."""
+    return f"{PREFIX}:coordinator:*"
+
+
+def bus_dead_letters() -> str:
+    """Bus entries the coordinator could not route (undecodable, unknown id, hop limit)."""
+    return f"{PREFIX}:bus:dead"

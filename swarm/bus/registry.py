@@ -15,25 +15,31 @@ __all__ = ["AgentRecord", "list_agents", "register_agent", "resolve_agent"]
 
 
 class AgentRecord(msgspec.Struct, frozen=True, kw_only=True):
-    """One registered agent: its name, id and inbox."""
+    """One registered agent: its name, id and inbox (and its parent's id, for a child)."""
 
     name: str
     id: str
     inbox: str
     registered_at: int = 0
+    parent: str | None = None
 
 
 _decoder = msgspec.json.Decoder(AgentRecord)
 
 
-async def register_agent(redis: Redis, name: str, agent_id: str | None = None) -> AgentRecord:
+async def register_agent(
+    redis: Redis, name: str, agent_id: str | None = None, *, parent: str | None = None
+) -> AgentRecord:
     """Record agent ``name`` in the registry and create its inbox group at id 0.
 
     ``agent_id`` defaults to ``string_to_uuid(name)`` (the elizaOS id). Idempotent: the
-    first registration's timestamp is kept, and the group is never reset.
+    first registration's timestamp is kept, and the group is never reset. ``parent`` (an
+    agent id) is recorded when given.
     """
     agent_id = agent_id or string_to_uuid(name)
-    record = AgentRecord(name=name, id=agent_id, inbox=inbox(agent_id), registered_at=now_ms())
+    record = AgentRecord(
+        name=name, id=agent_id, inbox=inbox(agent_id), registered_at=now_ms(), parent=parent
+    )
     await ensure_group(redis, record.inbox)
     await redis.hsetnx(registry(), name, msgspec.json.encode(record))
     existing = await redis.hget(registry(), name)
@@ -41,6 +47,9 @@ async def register_agent(redis: Redis, name: str, agent_id: str | None = None) -
     if stored.id != agent_id:  # the same name re-registered with another id: newest wins
         await redis.hset(registry(), name, msgspec.json.encode(record))
         return record
+    if parent is not None and stored.parent != parent:
+        stored = msgspec.structs.replace(stored, parent=parent)
+        await redis.hset(registry(), name, msgspec.json.encode(stored))
     return stored
 
 

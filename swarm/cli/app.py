@@ -8,7 +8,18 @@ import sys
 import typer
 from pydantic import ValidationError
 
-from swarm.cli import db, down, send, serve, up, validate, worker
+from swarm.cli import (
+    agents,
+    broadcast,
+    coordinator,
+    db,
+    down,
+    send,
+    serve,
+    up,
+    validate,
+    worker,
+)
 from swarm.security import install_log_redaction
 from swarm.settings import Settings
 
@@ -29,7 +40,7 @@ def _root() -> None:
 
 
 # Each command module exposes ``register(app)``; add new commands here, one line each.
-for _module in (validate, db, up, down, send, worker, serve):
+for _module in (validate, db, up, down, send, worker, coordinator, agents, broadcast, serve):
     _module.register(app)
 
 

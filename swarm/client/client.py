@@ -10,14 +10,16 @@ from typing import Any, Literal, overload
 import anyio
 
 from swarm.bus import (
-    AgentRecord,
+    AgentStatus,
+    BusCommand,
     Redis,
     Reply,
+    agent_statuses,
     connect,
     decode_reply,
     encode_message,
     keys,
-    list_agents,
+    publish,
     resolve_agent,
 )
 from swarm.errors import DeliveryTimeoutError, ProtocolError, SwarmError
@@ -74,10 +76,64 @@ class SwarmClient:
         if self._closed:
             raise SwarmError("this SwarmClient is closed; create a new one")
 
-    async def agents(self) -> list[AgentRecord]:
-        """Every registered agent (name, id, inbox)."""
+    async def agents(self) -> list[AgentStatus]:
+        """Every registered agent: name, id, inbox, status, live workers, queued, processed,
+        parent (and names with queued messages that nobody registered yet)."""
         self._check_open()
-        return await list_agents(self._redis)
+        return await agent_statuses(self._redis)
+
+    async def broadcast(
+        self,
+        text: str,
+        *,
+        room: str | None = None,
+        target_room: str | None = None,
+        tag: str | None = None,
+        ttl_s: float | None = None,
+    ) -> str:
+        """Ask the coordinator to deliver ``text`` to every agent (or a room's, or a tag's).
+
+        Each recipient gets it once. Returns the message id (the same in every inbox).
+        """
+        self._check_open()
+        message_id = str(uuid.uuid4())
+        await publish(
+            self._redis,
+            BusCommand(
+                kind="broadcast",
+                text=text,
+                message_id=message_id,
+                room=room,
+                target_room=target_room,
+                tag=tag,
+                ttl_ms=int(ttl_s * 1000) if ttl_s is not None else None,
+                sent_at=now_ms(),
+            ),
+        )
+        return message_id
+
+    async def route(
+        self, to: str, text: str, room: str | None = None, *, ttl_s: float | None = None
+    ) -> str:
+        """Send through the coordinator: a name nobody registered yet is queued until it is.
+
+        Returns the message id; messages past ``ttl_s`` undelivered are dead-lettered.
+        """
+        self._check_open()
+        message_id = str(uuid.uuid4())
+        await publish(
+            self._redis,
+            BusCommand(
+                kind="send",
+                to=to,
+                text=text,
+                message_id=message_id,
+                room=room,
+                ttl_ms=int(ttl_s * 1000) if ttl_s is not None else None,
+                sent_at=now_ms(),
+            ),
+        )
+        return message_id
 
     @overload
     async def send(

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.security import APIKeyHeader, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from swarm.bus import AgentRecord, resolve_agent
+from swarm.bus import AgentRecord, AgentStatus, resolve_agent
 from swarm.client import SwarmClient
 from swarm.errors import DeliveryTimeoutError, StoreConnectionError, UnknownAgentError
 from swarm.gateway.lookup import agent_of, remember
@@ -83,9 +83,17 @@ def _reply_from_memory(message_id: str, agent_id: str, memory: Memory | None) ->
     )
 
 
-def _agent_out(record: AgentRecord) -> AgentOut:
+def _agent_out(agent: AgentStatus) -> AgentOut:
     return AgentOut(
-        name=record.name, id=record.id, inbox=record.inbox, registered_at=record.registered_at
+        name=agent.name,
+        id=agent.id,
+        status=agent.status,
+        workers=agent.workers,
+        queued=agent.queued,
+        processed=agent.processed,
+        parent=agent.parent,
+        inbox=agent.inbox,
+        registered_at=agent.registered_at,
     )
 
 
@@ -253,7 +261,13 @@ class Routes:
         return AgentsOut(agents=[_agent_out(record) for record in await self.client.agents()])
 
     async def get_agent(self, name: AgentName) -> AgentOut:
-        return _agent_out(await self._agent(name))
+        record = await self._agent(name)
+        for agent in await self.client.agents():
+            if agent.id == record.id:
+                return _agent_out(agent)
+        raise ApiError(
+            404, "unknown_agent", f"agent {name!r} was unregistered just now; GET /agents"
+        )
 
     async def render_metrics(self) -> PlainTextResponse:
         return PlainTextResponse(self.metrics.render(), media_type=CONTENT_TYPE_LATEST)

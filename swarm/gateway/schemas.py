@@ -71,12 +71,20 @@ class AcceptedOut(BaseModel):
 
 
 class AgentOut(BaseModel):
-    """One registered agent."""
+    """One agent as the fleet sees it now."""
 
     name: str
     id: str
+    status: str = Field(
+        description="active (a live worker hosts it), offline, or unregistered (only messages "
+        "queued for the name exist)."
+    )
+    workers: int = Field(description="Live worker processes hosting it.")
+    queued: int = Field(description="Messages waiting for it (inbox lag plus offline queue).")
+    processed: int = Field(description="Inbox entries it has handled and acked.")
+    parent: str | None = Field(default=None, description="The parent agent's id, if any.")
     inbox: str = Field(description="Its inbox stream (docs/protocol.md).")
-    registered_at: int = Field(description="Milliseconds since the epoch.")
+    registered_at: int = Field(description="Milliseconds since the epoch; 0 if unregistered.")
 
 
 class AgentsOut(BaseModel):

@@ -25,6 +25,7 @@ from swarm.runtime.components import (
     Validator,
 )
 from swarm.runtime.events import EventHandler, EventType
+from swarm.runtime.fleet import FLEET_SERVICE, FleetService, TurnContext, current_turn
 from swarm.runtime.model_handlers import ModelRegistration
 from swarm.runtime.plugin import Plugin, Veto
 from swarm.runtime.resolve import ENTRY_POINT_GROUP
@@ -35,6 +36,7 @@ from swarm.types import Content, Memory
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "FLEET_SERVICE",
     "IGNORE",
     "NONE",
     "REPLY",
@@ -48,6 +50,7 @@ __all__ = [
     "EvaluatorHandler",
     "EventHandler",
     "EventType",
+    "FleetService",
     "HandlerCallback",
     "Memory",
     "ModelHandler",
@@ -63,6 +66,8 @@ __all__ = [
     "ServiceStatus",
     "State",
     "StoreAdapter",
+    "TurnContext",
     "Validator",
     "Veto",
+    "current_turn",
 ]

@@ -19,6 +19,7 @@ from swarm.characters import Character, resolve_plugin_names
 from swarm.errors import (
     DuplicateRegistrationError,
     MissingDependencyError,
+    NotInFleetError,
     PluginError,
     RuntimeClosedError,
     StoreError,
@@ -38,6 +39,7 @@ from swarm.runtime.components import (
     State,
 )
 from swarm.runtime.events import EventBus, EventHandler, EventType
+from swarm.runtime.fleet import FLEET_SERVICE, FleetService
 from swarm.runtime.logs import AgentLogger, describe
 from swarm.runtime.metrics import RuntimeMetrics
 from swarm.runtime.model_calls import ModelRouter
@@ -47,7 +49,7 @@ from swarm.runtime.plugin import Plugin, Veto
 from swarm.runtime.resolve import PluginCatalog, order_plugins, requested_names, with_dependencies
 from swarm.runtime.response import Response
 from swarm.runtime.services import Service, ServiceRegistry, ServiceStatus
-from swarm.types import Memory
+from swarm.types import Content, Memory
 
 __all__ = ["AgentRuntime", "RuntimeStatus"]
 
@@ -386,6 +388,41 @@ class AgentRuntime:
     async def restart_service(self, service_type: str) -> Service:
         """Stop the service of ``service_type`` and start a fresh instance of its class."""
         return await self.services.restart(service_type)
+
+    # -- the fleet --------------------------------------------------------------------------
+
+    def _fleet(self, what: str) -> FleetService:
+        service = self.get_service(FLEET_SERVICE)
+        if not isinstance(service, FleetService):
+            raise NotInFleetError(
+                f"agent {self.character.name!r} cannot {what}: this runtime is not hosted by a "
+                "swarm worker (no fleet service); run it with `swarm worker` / `swarm up`"
+            )
+        return service
+
+    async def send_message(
+        self,
+        to: str,
+        content: Content | str,
+        *,
+        room: str | None = None,
+        ttl_s: float | None = None,
+    ) -> str:
+        """Send ``content`` to agent ``to`` (name or id) through the coordinator; its id."""
+        return await self._fleet("send a message").send_message(to, content, room=room, ttl_s=ttl_s)
+
+    async def broadcast(
+        self,
+        content: Content | str,
+        *,
+        room: str | None = None,
+        target_room: str | None = None,
+        tag: str | None = None,
+    ) -> str:
+        """Send ``content`` to every other agent (or a room's, or a tag's), once each."""
+        return await self._fleet("broadcast").broadcast(
+            content, room=room, target_room=target_room, tag=tag
+        )
 
     # -- models -----------------------------------------------------------------------------
 

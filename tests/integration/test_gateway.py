@@ -161,6 +161,8 @@ async def test_agents_are_listed_and_looked_up(http: httpx.AsyncClient, redis: R
     by_id = (await http.get(f"/agents/{agent.id}", headers=AUTH)).json()
     assert by_name == by_id
     assert by_name["id"] == agent.id
+    # No worker hosts it: registered, offline, nothing waiting yet.
+    assert (by_name["status"], by_name["workers"], by_name["queued"]) == ("offline", 0, 0)
 
 
 async def test_api_key_is_required_everywhere_but_health(http: httpx.AsyncClient) -> None:

@@ -26,7 +26,7 @@ from tests.support.deploy import (
 # Commands the artefacts run that other branches add (fleet: worker, coordinator, serve;
 # store: db upgrade). Each is an expected failure today, strict: once the command lands in
 # swarm.cli the test XPASSes, which fails the suite, and the marker must be removed here.
-MISSING_TODAY = {("coordinator",)}
+MISSING_TODAY: set[tuple[str, ...]] = set()
 PENDING = (
     "command not in swarm.cli yet (lands with the fleet/store branch); "
     "remove it from MISSING_TODAY in tests/unit/test_deploy_cli_env.py once it does"

@@ -1,0 +1,45 @@
+"""``swarm coordinator``: route agent-to-agent messages, broadcasts and the offline queue."""
+
+from __future__ import annotations
+
+import anyio
+import typer
+
+from swarm.errors import ConfigError, SwarmError
+from swarm.settings import Settings
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``coordinator`` command to ``app``."""
+    app.command("coordinator")(coordinator)
+
+
+def coordinator() -> None:
+    """Run a coordinator until SIGTERM/SIGINT; several may run at once.
+
+    Uses SWARM_REDIS_URL; serves /health and /metrics on SWARM_HEALTH_PORT when set.
+    """
+    try:
+        anyio.run(_run, Settings())
+    except SwarmError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+async def _run(settings: Settings) -> None:
+    from coordinator import serve  # the coordinator's imports are not needed by other commands
+    from swarm.bus import connect
+
+    if not settings.redis_url:
+        raise ConfigError(
+            "SWARM_REDIS_URL is not set; point it at your Redis (redis://host:6379/0), "
+            "or run `swarm up`, which starts an embedded one"
+        )
+    redis = connect(settings.redis_url)
+    try:
+        await serve(redis, health_port=settings.health_port)
+    finally:
+        with anyio.CancelScope(shield=True):
+            await redis.aclose()
