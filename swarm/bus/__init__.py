@@ -4,7 +4,14 @@
 """
 
 from swarm.bus import keys
-from swarm.bus.connection import Redis, connect
+from swarm.bus.connection import (
+    TRANSIENT_ERRORS,
+    ClusterAddress,
+    Redis,
+    connect,
+    is_cluster,
+    parse_cluster_url,
+)
 from swarm.bus.envelope import (
     DEFAULT_ROOM,
     DeadLetter,
@@ -25,7 +32,9 @@ from swarm.bus.registry import AgentRecord, list_agents, register_agent, resolve
 
 __all__ = [
     "DEFAULT_ROOM",
+    "TRANSIENT_ERRORS",
     "AgentRecord",
+    "ClusterAddress",
     "DeadLetter",
     "Message",
     "Redis",
@@ -40,9 +49,11 @@ __all__ = [
     "encode_reply",
     "ensure_group",
     "ensure_groups",
+    "is_cluster",
     "is_nogroup",
     "keys",
     "list_agents",
+    "parse_cluster_url",
     "register_agent",
     "resolve_agent",
     "room_id",
