@@ -21,6 +21,7 @@ from typing import Any
 import anyio
 
 from swarm.bus import Redis, is_cluster, keys
+from workers.pending import SCAN_LIMIT
 
 __all__ = ["POLL_MAX_S", "POLL_MIN_S", "slot_groups", "sweep"]
 
@@ -43,22 +44,39 @@ def slot_groups(redis: Redis, inboxes: Sequence[str]) -> list[list[str]]:
 
 async def sweep(
     redis: Redis, groups: Sequence[Sequence[str]], consumer: str, count: int, block_ms: int
-) -> list[tuple[bytes, list[Any]]]:
-    """New entries of every group as ``XREADGROUP`` returns them: ``[(stream, items)]``.
+) -> tuple[list[Any], list[str]]:
+    """New entries of every group, shaped like the single-Redis read pipeline's reply.
 
-    At most about ``count`` entries in all (each group gets an even share, at least one).
-    Empty once ``block_ms`` passed with nothing new.
+    Returns ``([streams, *pending rows], inboxes)``: ``streams`` as ``XREADGROUP`` returns
+    them (at most about ``count`` entries: each group gets an even share, at least one),
+    then each of ``inboxes``' ``XPENDING`` rows read right after. Only the first sweep carries
+    the ``XPENDING``s (a busy worker finds entries at once); an entry found by a later sweep
+    comes without them (``[streams]``), and the ordering check reads them itself. Nothing
+    new within ``block_ms``: ``[[]]``.
     """
     share = max(1, count // len(groups))
+    inboxes = [inbox for group in groups for inbox in group]
     deadline = anyio.current_time() + block_ms / 1000
     pause_s = POLL_MIN_S
+    snapshot = True
     while True:
         pipe = redis.pipeline(transaction=False)
         for group in groups:
             pipe.xreadgroup(keys.WORKER_GROUP, consumer, dict.fromkeys(group, ">"), count=share)
-        found = [stream for streams in await pipe.execute() if streams for stream in streams]
+            for inbox in group if snapshot else ():  # same slot: runs after the read
+                pipe.xpending_range(inbox, keys.WORKER_GROUP, "-", "+", SCAN_LIMIT)
+        results = await pipe.execute()
+        found: list[Any] = []
+        pending: list[Any] = []
+        at = 0
+        for group in groups:
+            found.extend(results[at] or ())
+            if snapshot:
+                pending.extend(results[at + 1 : at + 1 + len(group)])
+            at += 1 + (len(group) if snapshot else 0)
         left_s = deadline - anyio.current_time()
         if found or left_s <= 0:
-            return found
+            return [found, *pending], inboxes
+        snapshot = False
         await anyio.sleep(min(pause_s, left_s))
         pause_s = min(pause_s * 2, POLL_MAX_S)

@@ -263,9 +263,9 @@ class Worker:
             elif len(self._deferred) >= self.options.batch_size:
                 # Backpressure: a full batch waits on other workers; read nothing more.
                 await anyio.sleep(DEFERRED_BLOCK_MS / 1000)
-            elif len(self._read_groups) > 1:  # Redis Cluster: no pending snapshot
+            elif len(self._read_groups) > 1:  # Redis Cluster: slot by slot
                 groups, size = self._read_groups, self.options.batch_size
-                response = [await sweep(self._redis, groups, self._me, size, block_ms)]
+                response, inboxes = await sweep(self._redis, groups, self._me, size, block_ms)
             else:
                 pipe = self._redis.pipeline(transaction=False)
                 pipe.xreadgroup(
@@ -288,7 +288,7 @@ class Worker:
             for entry_id, fields in items:
                 entries.append(Entry(inbox, agent_id, entry_id.decode(), fields or {}))
         if len(response) == 1:
-            return entries, None  # split_runnable reads the pending lists itself
+            return entries, None  # no snapshot: split_runnable reads the pending lists
         return entries, dict(zip(inboxes, response[1:], strict=True))
 
     async def _reclaim(self) -> list[Entry]:
