@@ -132,3 +132,18 @@ async def test_presence_keys_of_workers_on_every_master_are_all_found_by_scan(
         await eventually(all_seen)
         for worker in workers:
             worker.stop()
+
+
+async def test_a_worker_recreates_a_deleted_inbox_group_on_a_cluster(
+    redis_cluster: LocalCluster, cluster_redis: Redis
+) -> None:
+    """An inbox deleted under a sweeping worker (NOGROUP) is re-created; its agent answers."""
+    agents = await _agents(cluster_redis, redis_cluster)
+    async with (
+        running_worker(cluster_redis, agents),
+        SwarmClient(redis=cluster_redis) as client,
+    ):
+        assert (await client.send(agents[1].name, "before", timeout=10)).text == "echo: before"
+        await cluster_redis.delete(agents[1].inbox)
+        reply = await client.send(agents[1].name, "after", timeout=10)
+    assert reply.text == "echo: after"
