@@ -26,11 +26,10 @@ from typing import Any
 import anyio
 import msgspec
 from anyio.abc import TaskStatus
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from swarm.bus import (
+    TRANSIENT_ERRORS,
     AgentRecord,
     Redis,
     Reply,
@@ -48,6 +47,7 @@ from workers.handler import Handler
 from workers.metrics import WorkerMetrics
 from workers.options import WorkerOptions
 from workers.pending import SCAN_LIMIT, PendingRows, RoomIndex, split_runnable
+from workers.read_plan import slot_groups, sweep
 from workers.upkeep import reclaim, trim
 
 __all__ = ["Worker"]
@@ -60,7 +60,7 @@ BACKOFF_MAX_S = 5.0
 """Longest wait between reconnect attempts: a restarted Redis is noticed within this."""
 DEFERRED_BLOCK_MS = 50
 """Read timeout while entries wait for an older entry of their room held elsewhere."""
-_TRANSIENT = (RedisConnectionError, RedisTimeoutError, OSError)
+_TRANSIENT = TRANSIENT_ERRORS
 
 
 class _Backoff:
@@ -123,6 +123,7 @@ class Worker:
         self._handler = handler
         self._agents = list(agents)
         self._inboxes = {agent.inbox: agent.id for agent in agents}
+        self._read_groups = slot_groups(redis, list(self._inboxes))  # >1 only on a cluster
         self._me = self.options.worker_id
         self._stopping = anyio.Event()
         self._read_scope: anyio.CancelScope | None = None
@@ -262,6 +263,9 @@ class Worker:
             elif len(self._deferred) >= self.options.batch_size:
                 # Backpressure: a full batch waits on other workers; read nothing more.
                 await anyio.sleep(DEFERRED_BLOCK_MS / 1000)
+            elif len(self._read_groups) > 1:  # Redis Cluster: slot by slot
+                groups, size = self._read_groups, self.options.batch_size
+                response, inboxes = await sweep(self._redis, groups, self._me, size, block_ms)
             else:
                 pipe = self._redis.pipeline(transaction=False)
                 pipe.xreadgroup(
@@ -283,6 +287,8 @@ class Worker:
             agent_id = self._inboxes[inbox]
             for entry_id, fields in items:
                 entries.append(Entry(inbox, agent_id, entry_id.decode(), fields or {}))
+        if len(response) == 1:
+            return entries, None  # no snapshot: split_runnable reads the pending lists
         return entries, dict(zip(inboxes, response[1:], strict=True))
 
     async def _reclaim(self) -> list[Entry]:

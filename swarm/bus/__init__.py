@@ -12,7 +12,14 @@ from swarm.bus.commands import (
     encode_command,
     publish,
 )
-from swarm.bus.connection import Redis, connect
+from swarm.bus.connection import (
+    TRANSIENT_ERRORS,
+    ClusterAddress,
+    Redis,
+    connect,
+    is_cluster,
+    parse_cluster_url,
+)
 from swarm.bus.directory import AgentStatus, agent_statuses, live_workers
 from swarm.bus.envelope import (
     DEFAULT_ROOM,
@@ -35,9 +42,11 @@ from swarm.bus.registry import AgentRecord, list_agents, register_agent, resolve
 __all__ = [
     "DEFAULT_ROOM",
     "MAX_HOPS",
+    "TRANSIENT_ERRORS",
     "AgentRecord",
     "AgentStatus",
     "BusCommand",
+    "ClusterAddress",
     "CommandKind",
     "DeadLetter",
     "Message",
@@ -56,10 +65,12 @@ __all__ = [
     "encode_reply",
     "ensure_group",
     "ensure_groups",
+    "is_cluster",
     "is_nogroup",
     "keys",
     "list_agents",
     "live_workers",
+    "parse_cluster_url",
     "publish",
     "register_agent",
     "resolve_agent",

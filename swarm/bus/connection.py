@@ -1,10 +1,33 @@
-"""Redis connections from a URL: redis.asyncio, with hiredis parsing when it is installed."""
+"""Redis connections from a URL: redis.asyncio, with hiredis parsing when it is installed.
+
+A single server is ``redis://``, ``rediss://`` (TLS) or ``unix://``. A Redis Cluster is
+``redis+cluster://`` or ``rediss+cluster://`` followed by one or more seed nodes::
+
+    redis+cluster://[user[:password]@]host:port[,host:port...][/0][?ssl_ca_certs=...]
+
+The seeds are only where discovery starts: the client learns the whole cluster from any one of
+them. For a cluster :func:`connect` returns redis-py's asyncio ``RedisCluster``, typed as
+:data:`Redis`: it speaks the same commands, and every key a multi-key command touches shares
+one hash tag (see :mod:`swarm.bus.keys`). :func:`is_cluster` tells the few places that must
+plan around slots (the worker's reads) which one they hold.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import parse_qsl, unquote
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.exceptions import (
+    ClusterDownError,
+    RedisClusterUnreachableError,
+    SlotNotCoveredError,
+    TryAgainError,
+)
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from swarm.errors import ConfigError
 from swarm.models.wire import redact_url
@@ -14,21 +37,142 @@ if TYPE_CHECKING:
 else:
     Redis = aioredis.Redis
 
-__all__ = ["CONNECT_TIMEOUT_S", "Redis", "connect", "redact_url"]
+__all__ = [
+    "CLUSTER_SCHEMES",
+    "CONNECT_TIMEOUT_S",
+    "TRANSIENT_ERRORS",
+    "ClusterAddress",
+    "Redis",
+    "connect",
+    "is_cluster",
+    "parse_cluster_url",
+    "redact_url",
+]
 
 CONNECT_TIMEOUT_S = 5.0
 """A Redis that does not accept the connection within this long counts as down."""
+CLUSTER_SCHEMES = ("redis+cluster://", "rediss+cluster://")
+DEFAULT_PORT = 6379
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    OSError,
+    # A cluster failing over or resharding: it heals, so callers retry rather than crash.
+    ClusterDownError,
+    TryAgainError,
+    SlotNotCoveredError,
+    RedisClusterUnreachableError,
+)
+"""Errors after which the same command can succeed later: back off and retry."""
+
+_CLUSTER_OPTIONS = frozenset(
+    {"ssl_ca_certs", "ssl_certfile", "ssl_keyfile", "ssl_cert_reqs", "ssl_check_hostname"}
+)
+
+
+@dataclass(frozen=True)
+class ClusterAddress:
+    """A parsed cluster URL: seed nodes, credentials, TLS and TLS options."""
+
+    nodes: tuple[tuple[str, int], ...]
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    tls: bool = False
+    options: dict[str, str] = field(default_factory=dict)
+
+
+def is_cluster(redis: Redis) -> bool:
+    """True when ``redis`` is a Redis Cluster client (keys of one command must share a slot)."""
+    return isinstance(redis, RedisCluster)
+
+
+def parse_cluster_url(url: str) -> ClusterAddress:
+    """Split a ``redis+cluster://`` / ``rediss+cluster://`` URL; ConfigError when malformed."""
+    shown = redact_url(url)
+    scheme, _, rest = url.partition("://")
+    rest, _, query = rest.partition("?")
+    userinfo, _, rest = rest.rpartition("@")
+    hosts, _, path = rest.partition("/")
+    if path not in ("", "0"):
+        raise ConfigError(
+            f"Redis Cluster URL {shown!r} names database {path!r}; a cluster has only "
+            "database 0: drop the path or use /0"
+        )
+    nodes = tuple(_node(part, shown) for part in hosts.split(",") if part.strip())
+    if not nodes:
+        raise ConfigError(
+            f"Redis Cluster URL {shown!r} names no node; list at least one, e.g. "
+            "redis+cluster://10.0.0.1:7000,10.0.0.2:7000"
+        )
+    options = dict(parse_qsl(query, keep_blank_values=True))
+    unknown = sorted(set(options) - _CLUSTER_OPTIONS)
+    if unknown:
+        raise ConfigError(
+            f"Redis Cluster URL {shown!r} has unknown option(s) {', '.join(unknown)}; "
+            f"supported: {', '.join(sorted(_CLUSTER_OPTIONS))}"
+        )
+    username, has_password, password = userinfo.partition(":")
+    return ClusterAddress(
+        nodes=nodes,
+        username=unquote(username) or None,
+        password=unquote(password) if has_password else None,
+        tls=scheme == "rediss+cluster",
+        options=options,
+    )
+
+
+def _node(text: str, shown: str) -> tuple[str, int]:
+    text = text.strip()
+    if text.startswith("["):  # [v6 address]:port
+        host, _, port = text[1:].partition("]")
+        port = port.removeprefix(":")
+    else:
+        host, _, port = text.rpartition(":") if ":" in text else (text, "", "")
+    if not host:
+        raise ConfigError(f"Redis Cluster URL {shown!r} has a node without a host: {text!r}")
+    try:
+        number = int(port) if port else DEFAULT_PORT
+    except ValueError:
+        number = -1
+    if not 0 < number < 65536:
+        raise ConfigError(f"Redis Cluster URL {shown!r} has a bad port in node {text!r}")
+    return host, number
+
+
+def _connect_cluster(url: str, max_connections: int | None) -> Redis:
+    address = parse_cluster_url(url)
+    kwargs: dict[str, Any] = dict(address.options)
+    if "ssl_check_hostname" in kwargs:
+        kwargs["ssl_check_hostname"] = kwargs["ssl_check_hostname"].lower() in ("1", "true", "yes")
+    if max_connections is not None:
+        kwargs["max_connections"] = max_connections  # per node
+    cluster = RedisCluster(
+        startup_nodes=[ClusterNode(host, port) for host, port in address.nodes],
+        username=address.username,
+        password=address.password,
+        ssl=address.tls,
+        decode_responses=False,
+        socket_connect_timeout=CONNECT_TIMEOUT_S,
+        socket_keepalive=True,
+        **kwargs,
+    )
+    # RedisCluster offers the commands swarm uses with Redis's signatures; callers that
+    # must plan around slots ask is_cluster().
+    return cast(Redis, cluster)
 
 
 def connect(url: str, *, max_connections: int | None = None) -> Redis:
-    """A client for ``url`` (``redis://``, ``rediss://`` or ``unix://``); no I/O happens yet.
+    """A client for ``url`` (``redis://``, ``rediss://``, ``unix://`` or a cluster URL).
 
-    Replies are bytes: stream fields are decoded by :mod:`swarm.bus.envelope`, which reports
-    bad bytes instead of failing inside the client.
+    No I/O happens yet. Replies are bytes: stream fields are decoded by
+    :mod:`swarm.bus.envelope`, which reports bad bytes instead of failing inside the client.
     """
+    if url.startswith(CLUSTER_SCHEMES):
+        return _connect_cluster(url, max_connections)
     if not url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError(
-            f"Redis URL {redact_url(url)!r} must start with redis://, rediss:// or unix://; "
+            f"Redis URL {redact_url(url)!r} must start with redis://, rediss://, unix://, "
+            "redis+cluster:// or rediss+cluster://; "
             "set SWARM_REDIS_URL, e.g. redis://127.0.0.1:6379/0"
         )
     try:
