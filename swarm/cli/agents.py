@@ -9,6 +9,7 @@ import msgspec
 import typer
 
 from swarm.bus import AgentStatus
+from swarm.cli.urls import redis_url_or_exit
 from swarm.client import SwarmClient
 from swarm.errors import SwarmError
 from swarm.settings import Settings
@@ -28,10 +29,7 @@ def agents(
     json: Annotated[bool, typer.Option("--json", help="Print JSON records.")] = False,
 ) -> None:
     """List the fleet's agents: name, id, status, live workers, queued, processed, parent."""
-    url = Settings().redis_url
-    if not url:
-        typer.echo("error: set SWARM_REDIS_URL (e.g. redis://127.0.0.1:6379/0)", err=True)
-        raise typer.Exit(2)
+    url = redis_url_or_exit(Settings())
     try:
         found = anyio.run(_list, url)
     except SwarmError as exc:

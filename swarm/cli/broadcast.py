@@ -7,6 +7,7 @@ from typing import Annotated
 import anyio
 import typer
 
+from swarm.cli.urls import redis_url_or_exit
 from swarm.client import SwarmClient
 from swarm.errors import SwarmError
 from swarm.settings import Settings
@@ -25,10 +26,7 @@ def broadcast(
     tag: Annotated[str | None, typer.Option(help="Only agents with this tag.")] = None,
 ) -> None:
     """Ask the coordinator to deliver TEXT to every agent; print the message id."""
-    url = Settings().redis_url
-    if not url:
-        typer.echo("error: set SWARM_REDIS_URL (e.g. redis://127.0.0.1:6379/0)", err=True)
-        raise typer.Exit(2)
+    url = redis_url_or_exit(Settings())
     try:
         typer.echo(anyio.run(_broadcast, url, text, room, tag))
     except SwarmError as exc:

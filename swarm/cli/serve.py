@@ -9,6 +9,7 @@ import anyio
 import typer
 from anyio.abc import TaskStatus
 
+from swarm.cli.urls import database_url_or_exit, redis_url_or_exit
 from swarm.client import SwarmClient
 from swarm.errors import SwarmError
 from swarm.gateway import GatewayServer, create_app
@@ -31,22 +32,8 @@ def serve(
 ) -> None:
     """Serve the HTTP gateway (messages, agents, /health, /metrics, /openapi.json)."""
     settings = Settings()
-    redis_url, database_url = settings.redis_url, settings.database_url
-    if not redis_url or not database_url:
-        missing = [
-            name
-            for name, value in (
-                ("SWARM_REDIS_URL", redis_url),
-                ("SWARM_DATABASE_URL", database_url),
-            )
-            if not value
-        ]
-        typer.echo(
-            f"error: set {' and '.join(missing)} (the gateway talks to a running fleet; "
-            "`swarm up` starts one)",
-            err=True,
-        )
-        raise typer.Exit(2)
+    redis_url = redis_url_or_exit(settings)
+    database_url = database_url_or_exit(settings)
     try:
         anyio.run(_serve, settings, redis_url, database_url, host, port)
     except SwarmError as exc:

@@ -93,4 +93,4 @@ def add_defaults(runtime: AgentRuntime, deferred_models: Collection[str] = ()) -
     for model_type, handler in missing:
         runtime.register_model(model_type, handler, offline.name, OFFLINE_PRIORITY)
     if missing:
-        runtime.logger.info("model: offline (for %s)", ", ".join(sorted(t for t, _ in missing)))
+        runtime.logger.debug("model: offline (for %s)", ", ".join(sorted(t for t, _ in missing)))

@@ -170,7 +170,7 @@ class AgentRuntime:
                     "start; create a new AgentRuntime to run it again"
                 )
             self.status = RuntimeStatus.STARTING
-            self.logger.info("initializing")
+            self.logger.debug("initializing")
             try:
                 await self._start()
             except BaseException:
@@ -198,7 +198,7 @@ class AgentRuntime:
         for plugin in now:
             await self._run_start_hook(plugin)
         add_defaults(self, deferred_models={str(t) for p in self._deferred for t in p.models})
-        self.logger.info("providers ready: %s", ", ".join(self.providers) or "none")
+        self.logger.debug("providers ready: %s", ", ".join(self.providers) or "none")
         if self._deferred:
             names = ", ".join(p.name for p in self._deferred)
             self.logger.info("plugins deferred until first use: %s", names)
@@ -219,7 +219,7 @@ class AgentRuntime:
                 self.status = RuntimeStatus.STOPPING
                 errors = await self._teardown()
                 self.status = RuntimeStatus.INACTIVE
-        self.logger.info("stopped")
+        self.logger.debug("stopped")
         if errors:
             raise ExceptionGroup(
                 f"agent {self.character.name} ({self.agent_id}) stopped with "

@@ -176,7 +176,7 @@ class ServiceRegistry:
             self._status[service_type] = ServiceStatus.RUNNING
             if service_type not in self._order:
                 self._order.append(service_type)
-            self._log.info("service %r started", service_type)
+            self._log.debug("service %r started", service_type)
         finally:
             del self._starting[service_type]
             event.set()
@@ -202,7 +202,7 @@ class ServiceRegistry:
                 "resources it held may leak until the process exits"
             ) from exc
         self._status[service_type] = ServiceStatus.STOPPED
-        self._log.info("service %r stopped", service_type)
+        self._log.debug("service %r stopped", service_type)
 
     async def stop_all(self) -> list[ServiceError]:
         """Stop every running service in reverse start order; return the failures (logged)."""

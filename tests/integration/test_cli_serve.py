@@ -75,10 +75,14 @@ def test_serve_answers_probes_requires_its_key_and_stops_on_sigterm(
     assert "cli-key" not in output
 
 
-def test_serve_without_urls_exits_2_naming_them(monkeypatch: pytest.MonkeyPatch) -> None:
-    """With no SWARM_REDIS_URL / SWARM_DATABASE_URL, serve refuses to start and says which."""
+def test_serve_without_urls_or_fleet_exits_2_naming_them(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With no URLs and no `swarm up` in the state dir, serve refuses to start and says why."""
     for name in ("SWARM_REDIS_URL", "SWARM_DATABASE_URL"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SWARM_STATE_DIR", str(tmp_path / "state"))
     result = CliRunner().invoke(app, ["serve"])
     assert result.exit_code == 2
-    assert "SWARM_REDIS_URL and SWARM_DATABASE_URL" in result.output
+    assert "set SWARM_REDIS_URL" in result.output
+    assert "swarm up" in result.output
