@@ -17,7 +17,15 @@ from typing import Any
 
 import anyio
 
-from swarm.bus import AgentRecord, BusCommand, Message, Redis, connect, publish, register_agent
+from swarm.bus import (
+    AgentRecord,
+    BusCommand,
+    Message,
+    Redis,
+    connect_settings,
+    publish,
+    register_agent,
+)
 from swarm.characters import Character, load_characters
 from swarm.errors import CharacterError, ConfigError
 from swarm.ids import response_id
@@ -104,7 +112,7 @@ async def host_agents(
         )
         stack.push_async_callback(_shielded, store.close)
         await store.init()
-        redis = connect(settings.redis_url)
+        redis = connect_settings(settings)
         stack.push_async_callback(_shielded, redis.aclose)
         model: OpenAICompatibleModel | None = None
         if settings.model_url:

@@ -17,6 +17,7 @@ from swarm.bus.connection import (
     ClusterAddress,
     Redis,
     connect,
+    connect_settings,
     is_cluster,
     parse_cluster_url,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "ReplyKind",
     "agent_statuses",
     "connect",
+    "connect_settings",
     "decode_command",
     "decode_dead_letter",
     "decode_message",

@@ -31,8 +31,11 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from swarm.errors import ConfigError
 from swarm.models.wire import redact_url
+from swarm.security import redis_connection_kwargs
 
 if TYPE_CHECKING:
+    from swarm.settings import Settings
+
     Redis = aioredis.Redis
 else:
     Redis = aioredis.Redis
@@ -44,6 +47,7 @@ __all__ = [
     "ClusterAddress",
     "Redis",
     "connect",
+    "connect_settings",
     "is_cluster",
     "parse_cluster_url",
     "redact_url",
@@ -161,11 +165,24 @@ def _connect_cluster(url: str, max_connections: int | None) -> Redis:
     return cast(Redis, cluster)
 
 
-def connect(url: str, *, max_connections: int | None = None) -> Redis:
+def connect_settings(settings: Settings, *, max_connections: int | None = None) -> Redis:
+    """A client for ``SWARM_REDIS_URL`` with ``SWARM_REDIS_USERNAME`` / ``_PASSWORD`` and the
+    ``SWARM_REDIS_TLS_*`` files applied (what worker, coordinator and gateway processes use).
+
+    A cluster URL carries its credentials and TLS options itself.
+    """
+    if settings.redis_url is not None and settings.redis_url.startswith(CLUSTER_SCHEMES):
+        return connect(settings.redis_url, max_connections=max_connections)
+    options = redis_connection_kwargs(settings)
+    return connect(options.pop("url"), max_connections=max_connections, **options)
+
+
+def connect(url: str, *, max_connections: int | None = None, **options: Any) -> Redis:
     """A client for ``url`` (``redis://``, ``rediss://``, ``unix://`` or a cluster URL).
 
     No I/O happens yet. Replies are bytes: stream fields are decoded by
     :mod:`swarm.bus.envelope`, which reports bad bytes instead of failing inside the client.
+    ``options`` (credentials, TLS files) go to redis-py for a single server.
     """
     if url.startswith(CLUSTER_SCHEMES):
         return _connect_cluster(url, max_connections)
@@ -182,6 +199,7 @@ def connect(url: str, *, max_connections: int | None = None) -> Redis:
             socket_connect_timeout=CONNECT_TIMEOUT_S,
             socket_keepalive=True,
             max_connections=max_connections,
+            **options,
         )
     except ValueError as exc:  # a malformed URL; never echo it (it may hold a password)
         raise ConfigError(f"Redis URL {redact_url(url)!r} is malformed: {exc}") from None

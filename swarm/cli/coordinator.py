@@ -30,14 +30,14 @@ def coordinator() -> None:
 
 async def _run(settings: Settings) -> None:
     from coordinator import serve  # the coordinator's imports are not needed by other commands
-    from swarm.bus import connect
+    from swarm.bus import connect_settings
 
     if not settings.redis_url:
         raise ConfigError(
             "SWARM_REDIS_URL is not set; point it at your Redis (redis://host:6379/0), "
             "or run `swarm up`, which starts an embedded one"
         )
-    redis = connect(settings.redis_url)
+    redis = connect_settings(settings)
     try:
         await serve(redis, health_port=settings.health_port)
     finally:

@@ -9,6 +9,7 @@ import anyio
 import typer
 from anyio.abc import TaskStatus
 
+from swarm.bus import connect_settings
 from swarm.cli.urls import database_url_or_exit, redis_url_or_exit
 from swarm.client import SwarmClient
 from swarm.errors import SwarmError
@@ -51,7 +52,8 @@ async def _serve(
     )
     try:
         await store.init()
-        async with SwarmClient(redis_url, sender="gateway") as client:
+        redis = connect_settings(settings.model_copy(update={"redis_url": redis_url}))
+        async with SwarmClient(redis=redis, sender="gateway", owns_redis=True) as client:
             server = GatewayServer(
                 create_app(client, store, settings), host, port, settings.drain_timeout_s
             )

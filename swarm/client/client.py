@@ -39,12 +39,18 @@ class SwarmClient:
     """
 
     def __init__(
-        self, redis_url: str | None = None, *, redis: Redis | None = None, sender: str = "user"
+        self,
+        redis_url: str | None = None,
+        *,
+        redis: Redis | None = None,
+        sender: str = "user",
+        owns_redis: bool | None = None,
     ) -> None:
         if redis is None and redis_url is None:
             raise SwarmError("SwarmClient needs a redis_url (or a redis client)")
         self._redis = redis if redis is not None else connect(redis_url or "")
-        self._owns_redis = redis is None
+        # A client it made is closed with it; a given one only when owns_redis says so.
+        self._owns_redis = redis is None if owns_redis is None else owns_redis
         self._sender = sender
         self._closed = False
 

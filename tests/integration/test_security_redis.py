@@ -173,3 +173,15 @@ def test_tls_files_with_a_plain_url_are_a_config_error(tmp_path: Path) -> None:
     settings = Settings(redis_url="redis://127.0.0.1:6379/0", redis_tls_ca_file=ca)
     with pytest.raises(ConfigError, match="SWARM_REDIS_TLS_CA_FILE set, but SWARM_REDIS_URL"):
         redis_connection_kwargs(settings)
+
+
+async def test_processes_connect_with_the_password_setting(auth_port: int) -> None:
+    """connect_settings (workers, coordinators, gateway) applies SWARM_REDIS_PASSWORD."""
+    from swarm.bus import connect_settings
+
+    settings = Settings(redis_url=f"redis://127.0.0.1:{auth_port}/0", redis_password=ROOT_PASSWORD)
+    client = connect_settings(settings)
+    try:
+        assert await client.ping() is True
+    finally:
+        await client.aclose()
