@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 up: install ## install, then run a small fleet of the example characters
-	$(BIN)/swarm validate examples/characters/*.json
+	$(BIN)/swarm up
 
 services: ## make sure the real Redis and PostgreSQL the tests use are running
 	bash scripts/services.sh
