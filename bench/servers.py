@@ -13,9 +13,11 @@ from contextlib import contextmanager
 
 import psycopg
 
-__all__ = ["DEFAULT_PG_URL", "drop_schema", "new_schema", "private_redis"]
+__all__ = ["DEFAULT_PG_URL", "SCHEMA_PREFIX", "drop_schema", "new_schema", "private_redis"]
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+SCHEMA_PREFIX = "swarm_bench_run_"
+"""Every schema a suite run creates starts with this (and is dropped by the run)."""
 
 
 def _free_port() -> int:
@@ -54,7 +56,7 @@ def private_redis() -> Iterator[str]:
 
 def new_schema() -> str:
     """A fresh schema name for one run (the store creates it on init)."""
-    return f"swarm_bench_{uuid.uuid4().hex[:10]}"
+    return f"{SCHEMA_PREFIX}{uuid.uuid4().hex[:10]}"
 
 
 def drop_schema(url: str, schema: str) -> None:

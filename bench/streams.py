@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import psutil
 
 from bench.servers import DEFAULT_PG_URL, drop_schema, new_schema, private_redis
 from swarm.bus import Message, connect, keys, register_agent
@@ -161,7 +162,7 @@ def run_one(
     warmup: int = 200,
     on_server: Callable[[int], None] | None = None,
 ) -> dict[str, float]:
-    """One server under one load: ``{"msg_s", "p50_ms", "p99_ms", "messages"}``."""
+    """One server under one load: messages/s, p50/p99 latency, server CPU per message."""
     name = f"bench-{uuid.uuid4().hex[:8]}"
     inbox = f"bench:raw:{name}" if kind == "raw" else keys.inbox(string_to_uuid(name))
     schema = new_schema() if kind == "full" else ""
@@ -177,7 +178,10 @@ def run_one(
             on_server(server.pid)
         if warmup:
             anyio.run(_load, url, inbox, max(concurrency, warmup), concurrency)
+        cpu = psutil.Process(server.pid)
+        cpu_before = sum(cpu.cpu_times()[:2])
         elapsed, latencies = anyio.run(_load, url, inbox, total, concurrency)
+        cpu_s = sum(cpu.cpu_times()[:2]) - cpu_before
     finally:
         server.kill()
         server.join()
@@ -189,6 +193,7 @@ def run_one(
         "msg_s": len(latencies) / elapsed,
         "p50_ms": statistics.median(latencies) * 1000,
         "p99_ms": _percentile(latencies, 0.99) * 1000,
+        "server_cpu_us_per_msg": cpu_s / len(latencies) * 1e6,
     }
 
 
@@ -225,7 +230,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 64])
     parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS)
     parser.add_argument("--pg-url", default=os.environ.get("SWARM_BENCH_PG_URL", DEFAULT_PG_URL))
-    parser.add_argument("--profile", metavar="SVG", help="py-spy the full server into SVG")
+    parser.add_argument("--profile", metavar="OUT", help="py-spy a server into OUT (.svg/.txt)")
+    parser.add_argument("--profile-kind", default="full", choices=KINDS)
     args = parser.parse_args()
     if args.profile:
         _profile_full(args)
@@ -233,11 +239,11 @@ def main() -> None:
     rows = run_streams(
         messages=args.messages, concurrency=args.concurrency, kinds=args.kinds, pg_url=args.pg_url
     )
-    print(f"{'server':6} {'C':>3} {'msg/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"{'server':6} {'C':>3} {'msg/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'cpu us/msg':>10}")
     for r in rows:
         print(
             f"{r['kind']:6} {r['concurrency']:>3} {r['msg_s']:>9.0f} "
-            f"{r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f}"
+            f"{r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['server_cpu_us_per_msg']:>10.0f}"
         )
     by = {(r["kind"], r["concurrency"]): r["msg_s"] for r in rows}
     for c in args.concurrency:
@@ -246,7 +252,7 @@ def main() -> None:
 
 
 def _profile_full(args: Any) -> None:
-    """Record the full-path server with py-spy while it serves C=64 (for finding hot spots)."""
+    """Record one server with py-spy while it serves the load (for finding hot spots)."""
     import subprocess
 
     spy: list[subprocess.Popen[bytes]] = []
@@ -259,7 +265,8 @@ def _profile_full(args: Any) -> None:
 
     with private_redis() as url:
         c = max(args.concurrency)
-        result = run_one("full", url, args.messages, c, pg_url=args.pg_url, on_server=attach)
+        kind = args.profile_kind
+        result = run_one(kind, url, args.messages, c, pg_url=args.pg_url, on_server=attach)
     for process in spy:
         process.wait()
     print(result)

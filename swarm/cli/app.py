@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from swarm.cli import db, down, send, up, validate, worker
+from swarm.cli import bench, db, down, send, up, validate, worker
 
 __all__ = ["app", "main"]
 
@@ -26,7 +26,7 @@ def _root() -> None:
 
 
 # Each command module exposes ``register(app)``; add new commands here, one line each.
-for _module in (validate, db, up, down, send, worker):
+for _module in (validate, db, up, down, send, worker, bench):
     _module.register(app)
 
 
