@@ -31,8 +31,9 @@ typecheck: install
 
 check: lint typecheck test
 
-bench: install services
-	$(BIN)/python bench/store_bench.py
+bench: install services ## the whole benchmark suite: bench/results/latest.json + latest.png
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[bench]'
+	$(BIN)/swarm bench
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

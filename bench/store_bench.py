@@ -6,7 +6,8 @@ Runs every path on PostgreSQL (a throwaway schema, dropped at the end) and on SQ
 temporary file), each next to what the bare driver does on the same table in the same
 run: psycopg ``COPY`` and one autocommit ``INSERT`` per row on PostgreSQL, ``sqlite3``
 ``executemany`` in one transaction on SQLite. Prints a table and writes
-bench/results/store.json (each path's figures over ``--repeat`` runs). Run with ``make bench``.
+bench/results/store.json (each path's figures over ``--repeat`` runs). ``swarm bench``
+runs its write paths.
 """
 
 from __future__ import annotations

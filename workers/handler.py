@@ -2,8 +2,11 @@
 
 The worker calls :meth:`Handler.handle` once per message (messages of one room in order)
 and :meth:`Handler.persist` once per XREADGROUP batch with every successful outcome, before
-it sends the batch's replies and acks. A handler that finds a message already answered
-(a redelivery) returns the stored reply with ``replayed=True`` and no records.
+it sends the batch's replies and acks. A handler may also define ``async def prepare(self,
+messages)``: the worker then calls it once per batch with the messages about to be handled
+(to read what they need in one go); its failure is logged and the batch goes on. A handler
+that finds a message already answered (a redelivery) returns the stored reply with
+``replayed=True`` and no records.
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
 """The Handler that runs agent turns: ``AgentRuntime`` per agent, one ``MemoryStore`` per batch.
 
-Per message: ``runtime.process_message(memory, persist=False, callback=...)`` (partials go
-to the reply stream as they come). Per batch: one ``store.create_memories(...)`` with every
-memory the batch's turns created, before the worker sends replies and acks. A redelivered
-message is recognised by the runtime (``replayed=True``): its stored reply is re-sent and
-nothing new is written.
+Per batch, before the turns: one ``store.get_memories_by_ids(...)`` for every message's
+response id (:meth:`RuntimeHandler.prepare`), so no turn reads the store to find out whether
+it was answered before. Per message: ``runtime.process_message(memory, persist=False,
+callback=..., known_replies=...)`` (partials go to the reply stream as they come). Per batch,
+after the turns: one ``store.create_memories(...)`` with every memory the batch's turns
+created, before the worker sends replies and acks. A redelivered message is recognised by the
+runtime (``replayed=True``): its stored reply is re-sent and nothing new is written.
 
 Typed against the Protocols below (the contract's surface), so this module needs neither
 ``swarm.memory`` nor the full runtime; its tests come with the integration of both.
@@ -12,11 +14,13 @@ Typed against the Protocols below (the contract's surface), so this module needs
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Protocol
 
 from swarm.bus import Message
 from swarm.errors import SwarmError
+from swarm.ids import response_id
 from swarm.runtime import TurnContext, current_turn
 from swarm.types import Content, Memory, MemoryMetadata
 from workers.handler import Outcome, PartialSink
@@ -60,16 +64,26 @@ class AgentTurns(Protocol):
     def agent_id(self) -> str: ...
 
     async def process_message(
-        self, message: Memory, *, persist: bool = True, callback: PartialCallback | None = None
+        self,
+        message: Memory,
+        *,
+        persist: bool = True,
+        callback: PartialCallback | None = None,
+        known_replies: Mapping[str, Memory | None] | None = None,
     ) -> TurnResult: ...
 
 
 class MemoryWriter(Protocol):
-    """The part of ``MemoryStore`` the worker writes through (one call per batch)."""
+    """The part of ``MemoryStore`` the worker goes through (one read, one write per batch)."""
 
     async def create_memories(
         self, memories: Sequence[Memory], table_name: str = "messages"
     ) -> int: ...
+
+    async def get_memories_by_ids(self, memory_ids: Sequence[str]) -> list[Memory]: ...
+
+
+log = logging.getLogger("swarm.worker")
 
 
 def message_memory(message: Message) -> Memory:
@@ -111,6 +125,28 @@ class RuntimeHandler:
         self._runtimes = {runtime.agent_id: runtime for runtime in runtimes}
         self._store = store
         self._agent_reply = agent_reply
+        self._known: dict[str, Memory | None] = {}
+
+    async def prepare(self, messages: Sequence[Message]) -> None:
+        """Look up the stored responses of a whole batch at once (one store read).
+
+        Each result serves one turn: a message that comes again later is looked up again. A
+        failed look-up is not fatal: every turn then looks for its own response.
+        """
+        wanted = [response_id(m.id, m.agent_id) for m in messages if m.agent_id in self._runtimes]
+        self._known = {}
+        if not wanted:
+            return
+        try:
+            found = await self._store.get_memories_by_ids(wanted)
+        except Exception as exc:
+            log.warning("batch reply look-up failed (%s); each turn looks up its own", exc)
+            return
+        known: dict[str, Memory | None] = dict.fromkeys(wanted)
+        for memory in found:
+            if memory.id is not None:
+                known[memory.id] = memory
+        self._known = known
 
     async def handle(self, message: Message, partial: PartialSink) -> Outcome:
         runtime = self._runtimes.get(message.agent_id)
@@ -125,9 +161,15 @@ class RuntimeHandler:
         turn = TurnContext(message.id, message.room, hops if isinstance(hops, int) else 0)
         token = current_turn.set(turn)
         try:
-            response = await runtime.process_message(
-                message_memory(message), persist=False, callback=on_partial
-            )
+            memory = message_memory(message)
+            reply_id = response_id(message.id, message.agent_id)
+            if reply_id in self._known:
+                known = {reply_id: self._known.pop(reply_id)}
+                response = await runtime.process_message(
+                    memory, persist=False, callback=on_partial, known_replies=known
+                )
+            else:
+                response = await runtime.process_message(memory, persist=False, callback=on_partial)
         finally:
             current_turn.reset(token)
         if response.error is not None and response.content is None:

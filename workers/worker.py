@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from typing import Any
 
@@ -31,6 +31,7 @@ from redis.exceptions import ResponseError
 from swarm.bus import (
     TRANSIENT_ERRORS,
     AgentRecord,
+    Message,
     Redis,
     Reply,
     decode_message,
@@ -121,6 +122,9 @@ class Worker:
         self.state = "starting"
         self._redis = redis
         self._handler = handler
+        self._prepare: Callable[[list[Message]], Awaitable[None]] | None = getattr(
+            handler, "prepare", None
+        )
         self._agents = list(agents)
         self._inboxes = {agent.inbox: agent.id for agent in agents}
         self._read_groups = slot_groups(redis, list(self._inboxes))  # >1 only on a cluster
@@ -331,6 +335,12 @@ class Worker:
                 continue
             decoded.append(entry)
         runnable, deferred = await split_runnable(self._redis, decoded, self._rooms, pending)
+        if self._prepare is not None and runnable:
+            # One look-up for the batch (e.g. of stored replies) instead of one per message.
+            try:
+                await self._prepare([e.message for e in runnable if e.message is not None])
+            except Exception as exc:
+                log.warning("batch preparation failed (%s: %s)", type(exc).__name__, exc)
         lanes: dict[tuple[str, str], list[Entry]] = {}
         for entry in runnable:
             assert entry.message is not None

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from swarm.cli import (
     agents,
+    bench,
     broadcast,
     coordinator,
     db,
@@ -40,7 +41,7 @@ def _root() -> None:
 
 
 # Each command module exposes ``register(app)``; add new commands here, one line each.
-for _module in (validate, db, up, down, send, worker, coordinator, agents, broadcast, serve):
+for _module in (validate, db, up, down, send, worker, coordinator, agents, broadcast, serve, bench):
     _module.register(app)
 
 

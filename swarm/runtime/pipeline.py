@@ -157,10 +157,14 @@ class MessagePipeline:
 
     # -- the turn ---------------------------------------------------------------------------
 
-    async def _replayed(self, message_id: str, room_id: str, reply_id: str) -> Memory | None:
+    async def _replayed(
+        self, room_id: str, reply_id: str, known: Mapping[str, Memory | None] | None
+    ) -> Memory | None:
         cached = self.recent.find(room_id, reply_id)
         if cached is not None:
             return cached
+        if known is not None and reply_id in known:
+            return known[reply_id]  # looked up with the rest of the batch
         adapter = self.runtime.adapter
         if adapter is None:
             return None
@@ -173,6 +177,7 @@ class MessagePipeline:
         persist: bool,
         callback: HandlerCallback | None,
         check_replay: bool,
+        known_replies: Mapping[str, Memory | None] | None = None,
     ) -> Response:
         """One turn for ``message`` (see the module docstring)."""
         runtime = self.runtime
@@ -183,7 +188,7 @@ class MessagePipeline:
         message_id: str = message.id  # type: ignore[assignment]
         reply_id = response_id(message_id, agent_id)
         if check_replay:
-            stored = await self._replayed(message_id, message.room_id, reply_id)
+            stored = await self._replayed(message.room_id, reply_id, known_replies)
             clock.stage("replay_check")
             if stored is not None:
                 clock.total()

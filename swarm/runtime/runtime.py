@@ -470,13 +470,17 @@ class AgentRuntime:
         persist: bool = True,
         callback: HandlerCallback | None = None,
         check_replay: bool = True,
+        known_replies: Mapping[str, Memory | None] | None = None,
     ) -> Response:
         """Answer ``message`` through the nine stages of :mod:`swarm.runtime.pipeline`.
 
         ``persist=False`` writes nothing: the caller writes ``Response.memories``.
         ``callback`` receives every (partial) response content as it is sent.
         ``check_replay=False`` skips the look-up of a stored response (for messages known
-        to be delivered for the first time). Store failures raise
+        to be delivered for the first time). ``known_replies`` holds stored responses the
+        caller already looked up for a whole batch (response id -> the stored response, or
+        None when there was none): an id found there is not read from the store again.
+        Store failures raise
         :class:`~swarm.errors.StoreError` (after retries) so the caller can redeliver;
         model failures give the fallback response instead.
         """
@@ -486,7 +490,11 @@ class AgentRuntime:
                 "await initialize() before process_message() (and do not use it after stop())"
             )
         return await self._pipeline.process(
-            message, persist=persist, callback=callback, check_replay=check_replay
+            message,
+            persist=persist,
+            callback=callback,
+            check_replay=check_replay,
+            known_replies=known_replies,
         )
 
     async def compose_state(

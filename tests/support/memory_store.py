@@ -78,6 +78,11 @@ class InMemoryStore:
         row = self.rows.get(memory_id)
         return row[1] if row else None
 
+    async def get_memories_by_ids(self, memory_ids: Sequence[str]) -> list[Memory]:
+        self._check()
+        self.calls.append("get_memories_by_ids")
+        return [self.rows[i][1] for i in memory_ids if i in self.rows]
+
     async def get_memories(
         self,
         *,

@@ -140,3 +140,60 @@ def test_the_room_cache_adds_a_memory_once() -> None:
     assert len(cache.get(msg.room_id) or []) == 1
     assert msg.id is not None
     assert cache.find(msg.room_id, msg.id) is msg
+
+
+@pytest.mark.anyio
+async def test_a_reply_known_absent_for_the_batch_is_not_read_from_the_store() -> None:
+    """known_replies {id: None} answers the message without a per-message store read."""
+    store = InMemoryStore()
+    runtime = await start(store)
+    msg = message("hello")
+    assert msg.id is not None
+    reply_id = response_id(msg.id, runtime.agent_id)
+    response = await runtime.process_message(msg, known_replies={reply_id: None})
+    assert not response.replayed
+    assert response.content is not None
+    assert "get_memory" not in store.calls
+
+
+@pytest.mark.anyio
+async def test_a_reply_known_for_the_batch_is_replayed_without_a_store_read() -> None:
+    """A stored reply handed in through known_replies is replayed; nothing runs or is read."""
+    store = InMemoryStore()
+    msg = message("hello")
+    assert msg.id is not None
+    first = await (await start(store)).process_message(msg)
+    seen: list[str] = []
+    runtime = await start(store, counting_plugin(seen))
+    reply_id = response_id(msg.id, runtime.agent_id)
+    stored = store.rows[reply_id][1]
+    store.calls.clear()
+    again = await runtime.process_message(msg, known_replies={reply_id: stored})
+    assert again.replayed
+    assert again.content == first.content
+    assert seen == []
+    assert "get_memory" not in store.calls
+
+
+@pytest.mark.anyio
+async def test_a_repeat_within_the_batch_is_replayed_from_the_room_cache() -> None:
+    """An id known absent at batch start but answered earlier in the batch is not redone."""
+    store = InMemoryStore()
+    runtime = await start(store)
+    msg = message("hello")
+    assert msg.id is not None
+    known = {response_id(msg.id, runtime.agent_id): None}
+    first = await runtime.process_message(msg, persist=False, known_replies=known)
+    second = await runtime.process_message(msg, persist=False, known_replies=known)
+    assert not first.replayed
+    assert second.replayed
+    assert second.memories == []
+
+
+@pytest.mark.anyio
+async def test_an_id_missing_from_known_replies_is_read_from_the_store() -> None:
+    """known_replies only covers the ids it holds; any other id is looked up as before."""
+    store = InMemoryStore()
+    runtime = await start(store)
+    await runtime.process_message(message("hello"), known_replies={"another-id": None})
+    assert "get_memory" in store.calls

@@ -9,7 +9,10 @@ import pytest
 
 from swarm.bus import decode_message
 from swarm.ids import incoming_id, response_id, string_to_uuid
+from swarm.runtime import AgentRuntime
 from swarm.types import Content, Memory
+from tests.support.memory_store import InMemoryStore
+from tests.support.pipeline import character
 from workers import RuntimeHandler, TurnFailedError
 from workers.runtime_handler import PartialCallback
 
@@ -94,3 +97,69 @@ async def test_a_failed_turn_raises_so_the_message_is_retried() -> None:
 
     with pytest.raises(TurnFailedError, match="model down"):
         await handler.handle(message, sink)
+
+
+async def _real_handler() -> tuple[RuntimeHandler, InMemoryStore, str]:
+    return await _real_handler_on(InMemoryStore())
+
+
+async def _no_partials(content: Content) -> None:
+    return None
+
+
+async def test_prepare_reads_a_whole_batch_once_and_turns_read_nothing_more() -> None:
+    """prepare() makes one get_memories_by_ids call; the batch's turns then do no look-up."""
+    handler, store, agent_id = await _real_handler()
+    messages = [
+        decode_message({"text": f"m{i}", "room": f"r{i}"}, agent_id=agent_id, entry_id=f"{i}-0")
+        for i in range(4)
+    ]
+    await handler.prepare(messages)
+    outcomes = [await handler.handle(m, _no_partials) for m in messages]
+    assert store.calls.count("get_memories_by_ids") == 1
+    assert "get_memory" not in store.calls
+    assert [o.replayed for o in outcomes] == [False] * 4
+
+
+async def test_prepare_finds_stored_replies_and_they_are_replayed() -> None:
+    """A message whose reply is in the store is replayed from the batch look-up."""
+    handler, store, agent_id = await _real_handler()
+    message = decode_message({"text": "hello", "room": "r"}, agent_id=agent_id, entry_id="1-0")
+    first = await handler.handle(message, _no_partials)
+    await handler.persist([first])
+    handler, _, _ = await _real_handler_on(store)
+    store.calls.clear()
+    await handler.prepare([message])
+    again = await handler.handle(message, _no_partials)
+    assert again.replayed
+    assert again.records == ()
+    assert again.content == first.content
+    assert "get_memory" not in store.calls
+
+
+async def test_a_failed_prepare_leaves_each_turn_to_its_own_look_up() -> None:
+    """When the batch look-up fails, handle() still answers (reading its own reply id)."""
+    handler, store, agent_id = await _real_handler()
+    message = decode_message({"text": "hello", "room": "r"}, agent_id=agent_id, entry_id="1-0")
+    store.down = True
+    await handler.prepare([message])
+    store.down = False
+    outcome = await handler.handle(message, _no_partials)
+    assert outcome.content is not None
+    assert "get_memory" in store.calls
+
+
+async def test_a_prepared_result_serves_one_turn_only() -> None:
+    """A message handled twice after one prepare() is replayed the second time, not redone."""
+    handler, _store, agent_id = await _real_handler()
+    message = decode_message({"text": "hello", "room": "r"}, agent_id=agent_id, entry_id="1-0")
+    await handler.prepare([message])
+    first = await handler.handle(message, _no_partials)
+    second = await handler.handle(message, _no_partials)
+    assert (first.replayed, second.replayed) == (False, True)
+
+
+async def _real_handler_on(store: InMemoryStore) -> tuple[RuntimeHandler, InMemoryStore, str]:
+    runtime = AgentRuntime(character(), adapter=store)
+    await runtime.initialize()
+    return RuntimeHandler([runtime], store), store, runtime.agent_id
