@@ -36,6 +36,7 @@ from coordinator.routing import (
     queue_key,
     route_marker,
 )
+from coordinator.tasks import Delegations
 from swarm.bus import (
     AgentRecord,
     BusCommand,
@@ -47,8 +48,9 @@ from swarm.bus import (
     list_agents,
     text_fields,
 )
-from swarm.errors import ProtocolError
+from swarm.errors import ProtocolError, StoreError
 from swarm.ids import derived_id, is_uuid, string_to_uuid
+from swarm.memory import MemoryStore
 from swarm.types import now_ms
 
 __all__ = ["Coordinator", "RecipientFilter"]
@@ -76,6 +78,7 @@ class Coordinator:
         options: CoordinatorOptions | None = None,
         *,
         recipients: RecipientFilter | None = None,
+        store: MemoryStore | None = None,
     ) -> None:
         self.options = options or CoordinatorOptions()
         self.state = "starting"
@@ -85,6 +88,7 @@ class Coordinator:
         self._me = self.options.coordinator_id
         self._router = Router(redis, self.options.marker_ttl_s)
         self._recipients = recipients
+        self.tasks = Delegations(redis, store, self._router, result_ttl_s=self.options.result_ttl_s)
         self._stopping = anyio.Event()
         self._read_scope: anyio.CancelScope | None = None
 
@@ -176,6 +180,7 @@ class Coordinator:
         delay = BACKOFF_INITIAL_S
         next_reclaim = 0.0
         next_flush = 0.0
+        next_sweep = 0.0
         while not self._stopping.is_set():
             try:
                 now = anyio.current_time()
@@ -187,6 +192,9 @@ class Coordinator:
                 if now >= next_flush:
                     next_flush = now + self.options.flush_every_s
                     await self.flush_queues()
+                if now >= next_sweep:
+                    next_sweep = now + self.options.task_sweep_every_s
+                    await self._sweep()
                 entries = await self._read()
                 if entries:
                     await self._route_batch(entries)
@@ -201,6 +209,13 @@ class Coordinator:
                 log.warning("bus group missing (%s); recreating", exc)
                 with suppress(*_TRANSIENT):
                     await ensure_group(self._redis, keys.bus_stream(), keys.COORDINATOR_GROUP)
+
+    async def _sweep(self) -> None:
+        with anyio.CancelScope(shield=True):
+            try:
+                await self.tasks.sweep()
+            except StoreError as exc:
+                log.warning("task sweep failed (%s); will retry", exc)
 
     async def _read(self) -> list[tuple[str, dict[bytes, bytes]]]:
         response: Any = None
@@ -279,6 +294,14 @@ class Coordinator:
             return
         if command.kind == "send":
             await self._send(entry_id, fields, command, message_id, agents)
+        elif command.kind == "delegate":
+            try:
+                await self.tasks.start(command, message_id, agents)
+            except StoreError as exc:
+                # Acked all the same: the requester gets the reason instead of a silent wait.
+                log.error("delegation %s failed in the store: %s", message_id, exc)
+                await self.tasks.report(command, message_id, f"the memory store failed: {exc}")
+            self.routed += 1
         else:
             await self._broadcast(command, message_id, agents)
 

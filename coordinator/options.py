@@ -38,6 +38,10 @@ class CoordinatorOptions:
     """On shutdown, how long the current batch may take before it is cancelled."""
     max_hops: int = 8
     """Agent-to-agent hops after which a message is dead-lettered (runaway conversations)."""
+    task_sweep_every_s: float = 0.5
+    """How often delegated tasks are checked for timeouts and crashed children."""
+    result_ttl_s: int = 3600
+    """How long a delegated task's result stream is kept for a requester that went away."""
 
     def __post_init__(self) -> None:
         if self.presence_ttl_s <= self.heartbeat_s:

@@ -10,6 +10,7 @@ import anyio
 from coordinator.coordinator import Coordinator, RecipientFilter
 from coordinator.options import CoordinatorOptions
 from swarm.bus import Redis
+from swarm.memory import MemoryStore
 from workers.health import serve_health
 
 __all__ = ["serve"]
@@ -22,14 +23,16 @@ async def serve(
     options: CoordinatorOptions | None = None,
     *,
     recipients: RecipientFilter | None = None,
+    store: MemoryStore | None = None,
     health_port: int = 0,
     handle_signals: bool = True,
 ) -> None:
     """Run a coordinator until SIGTERM/SIGINT (finish the batch, then return) or cancellation.
 
-    ``health_port`` 0 serves no /health or /metrics.
+    ``health_port`` 0 serves no /health or /metrics. Without ``store`` delegations fail
+    (task rows live there) and broadcast filters are not applied.
     """
-    coordinator = Coordinator(redis, options, recipients=recipients)
+    coordinator = Coordinator(redis, options, recipients=recipients, store=store)
     async with anyio.create_task_group() as tg:
         if health_port:
             await tg.start(serve_health, health_port, coordinator.health, coordinator.metrics)

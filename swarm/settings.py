@@ -138,6 +138,12 @@ class Settings(BaseSettings):
         ge=1,
         description="Requests a gateway client may make at once before the rate applies.",
     )
+    worker_presence_ttl_s: float = Field(
+        default=6.0,
+        gt=0,
+        description="How long a silent worker counts as alive (it beats every third of it); "
+        "after it, its messages are reclaimed and its delegated tasks count as crashed.",
+    )
 
     def __repr_args__(self) -> Any:
         # URLs are plain strings (callers need them whole); repr() must not show passwords.

@@ -1,21 +1,34 @@
 """The worker's :class:`~swarm.runtime.FleetService`: agent messages go to the bus stream.
 
 Messages sent from inside a turn carry the turn's hop count plus one (the coordinator stops
-a conversation past its hop limit) and default to the turn's room.
+a conversation past its hop limit) and default to the turn's room. Child agents are created
+by the worker's :class:`ChildFactory` (``workers.children.AgentHost``); delegations go to the
+coordinator as ``delegate`` bus commands, whose result the turn awaits.
 """
 
 from __future__ import annotations
 
 import uuid
+from typing import Protocol
 
-from swarm.bus import BusCommand, Redis, publish
+from swarm.bus import AgentRecord, BusCommand, Redis, delegate, publish
+from swarm.characters import Character
+from swarm.hierarchy import Permissions, TaskResult
 from swarm.runtime import AgentRuntime, FleetService, current_turn
 from swarm.types import Content, now_ms
 
-__all__ = ["fleet_service"]
+__all__ = ["ChildFactory", "fleet_service"]
 
 
-def fleet_service(redis: Redis) -> type[FleetService]:
+class ChildFactory(Protocol):
+    """Creates and hosts a child agent next to its parent."""
+
+    async def create_child(
+        self, parent: AgentRuntime, child: Character, permissions: Permissions | None = None
+    ) -> AgentRecord: ...
+
+
+def fleet_service(redis: Redis, children: ChildFactory | None = None) -> type[FleetService]:
     """A FleetService class bound to ``redis`` (services are built from their class)."""
 
     class BusFleetService(FleetService):
@@ -68,5 +81,28 @@ def fleet_service(redis: Redis) -> type[FleetService]:
             await publish(self._redis, command)
             assert command.message_id is not None
             return command.message_id
+
+        async def create_child_agent(
+            self, child_character: Character, *, permissions: Permissions | None = None
+        ) -> str:
+            if children is None:
+                return await super().create_child_agent(child_character, permissions=permissions)
+            record = await children.create_child(self.runtime, child_character, permissions)
+            return record.id
+
+        async def delegate_task(
+            self, child: str, task: str, *, timeout_s: float = 30.0
+        ) -> TaskResult:
+            turn = current_turn.get()
+            return await delegate(
+                self._redis,
+                self.runtime.agent_id,
+                child,
+                task,
+                timeout_s=timeout_s,
+                sender_name=self.runtime.character.name,
+                room=turn.room if turn else None,
+                hops=(turn.hops + 1) if turn else 1,
+            )
 
     return BusFleetService

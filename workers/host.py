@@ -11,35 +11,27 @@ order, shielded from cancellation.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
 from typing import Any
 
 import anyio
 
-from swarm.bus import (
-    AgentRecord,
-    BusCommand,
-    Message,
-    Redis,
-    connect_settings,
-    publish,
-    register_agent,
-)
+from swarm.bus import BusCommand, Message, Redis, connect_settings, publish
 from swarm.characters import Character, load_characters
 from swarm.errors import CharacterError, ConfigError
 from swarm.ids import response_id
-from swarm.memory import AgentRecord as StoredAgent
 from swarm.memory import MemoryStore, create_store
 from swarm.models import OpenAICompatibleModel
 from swarm.runtime import AgentRuntime
 from swarm.security import database_url
 from swarm.settings import Settings
 from swarm.types import Content, now_ms
-from workers.fleet_service import fleet_service
+from workers.children import MODEL_PRIORITY, AgentHost
 from workers.options import WorkerOptions
 from workers.runtime_handler import AgentReply, RuntimeHandler
 from workers.serve import serve
+from workers.worker import Worker
 
 __all__ = [
     "MODEL_PRIORITY",
@@ -50,9 +42,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("swarm.worker")
-
-MODEL_PRIORITY = 10
-"""Priority of the configured OpenAI-compatible model; the offline model stays below it."""
 
 
 def store_url(settings: Settings) -> str:
@@ -81,12 +70,6 @@ async def load_fleet_characters(paths: Sequence[str]) -> list[Character]:
             seen[character.name] = path
             characters.append(character)
     return characters
-
-
-def _stored_agent(runtime: AgentRuntime) -> StoredAgent:
-    # The store seals the character's secrets with SWARM_SECRETS_KEY, or drops them.
-    data: dict[str, Any] = runtime.character.model_dump(mode="json", by_alias=True)
-    return StoredAgent(id=runtime.agent_id, name=runtime.character.name, data=data)
 
 
 async def host_agents(
@@ -118,45 +101,55 @@ async def host_agents(
         if settings.model_url:
             model = OpenAICompatibleModel.from_settings(settings)
             stack.push_async_callback(_shielded, model.aclose)
-        runtimes: list[AgentRuntime] = []
-        records: list[AgentRecord] = []
-        fleet = fleet_service(redis)
+        host = AgentHost(redis, store, stack, model)
         for character in characters:
-            runtime = AgentRuntime(character, adapter=store)
-            if model is not None:
-                model.register(runtime, priority=MODEL_PRIORITY)
-            await runtime.initialize()
-            stack.push_async_callback(_shielded, runtime.stop)
-            await runtime.register_service(fleet)
-            runtimes.append(runtime)
-            await store.create_agent(_stored_agent(runtime))
-            records.append(await register_agent(redis, character.name, runtime.agent_id))
+            await host.host(character)
+        children = await host.host_children()
         log.info(
             "hosting %d agent(s): %s (model: %s)",
-            len(records),
-            ", ".join(r.name for r in records),
+            len(host.records),
+            ", ".join(r.name for r in host.records),
             model.name if model else "offline",
         )
+        if children:
+            log.info("re-hosted %d child agent(s) from the store", children)
         options = WorkerOptions(
             concurrency=concurrency or settings.worker_concurrency,
             drain_timeout_s=settings.drain_timeout_s,
+            presence_ttl_s=settings.worker_presence_ttl_s,
+            heartbeat_s=settings.worker_presence_ttl_s / 3,
         )
+        handler = RuntimeHandler(
+            host.runtimes.values(),
+            store,
+            agent_reply=agent_replies(redis, host.runtimes),
+            parents=host.parents,
+            tasks=store,
+            control=host.control,
+        )
+        worker = Worker(redis, handler, host.records, options)
+        host.handler, host.worker = handler, worker
         await serve(
             redis,
-            RuntimeHandler(runtimes, store, agent_reply=agent_replies(redis, runtimes)),
-            records,
+            handler,
+            host.records,
             options,
             health_port=settings.health_port,
             handle_signals=handle_signals,
+            worker=worker,
         )
 
 
-def agent_replies(redis: Redis, runtimes: Sequence[AgentRuntime]) -> AgentReply:
+def agent_replies(redis: Redis, runtimes: Mapping[str, AgentRuntime]) -> AgentReply:
     """Sends an agent's answer to another agent back to it, marked as an agent reply.
 
-    The id is the response's id, so a redelivered turn's answer is routed once.
+    The id is the response's id, so a redelivered turn's answer is routed once. ``runtimes``
+    is read at each call, so children hosted later are named too.
     """
-    names = {runtime.agent_id: runtime.character.name for runtime in runtimes}
+
+    def name_of(agent_id: str) -> str:
+        runtime = runtimes.get(agent_id)
+        return runtime.character.name if runtime is not None else ""
 
     async def send_back(message: Message, content: Content) -> None:
         hops = message.metadata.get("hops", 0)
@@ -168,7 +161,7 @@ def agent_replies(redis: Redis, runtimes: Sequence[AgentRuntime]) -> AgentReply:
                 text=content.text,
                 message_id=response_id(message.id, message.agent_id),
                 sender=message.agent_id,
-                sender_name=names.get(message.agent_id, ""),
+                sender_name=name_of(message.agent_id),
                 room=message.room,
                 hops=(hops if isinstance(hops, int) else 0) + 1,
                 agent_reply=True,

@@ -20,9 +20,19 @@ from typing import Protocol
 
 from swarm.bus import Message
 from swarm.errors import SwarmError
+from swarm.hierarchy import NO_AUTHORITY
 from swarm.ids import response_id
 from swarm.runtime import TurnContext, current_turn
 from swarm.types import Content, Memory, MemoryMetadata
+from workers.delegation import (
+    ControlHandler,
+    TaskRows,
+    begin_task,
+    control_authorized,
+    ended,
+    finish_task,
+    task_authorized,
+)
 from workers.handler import Outcome, PartialSink
 
 __all__ = [
@@ -113,6 +123,10 @@ class RuntimeHandler:
     With ``agent_reply``: an agent's answer to another agent's message goes back to that
     agent (through the coordinator), unless the message was itself such an answer, so two
     agents never answer each other forever.
+
+    Delegated tasks and control messages are checked for authority first (see
+    :mod:`workers.delegation`): ``parents`` maps each hosted agent to its recorded parent,
+    ``tasks`` holds the task rows, ``control`` runs accepted control requests.
     """
 
     def __init__(
@@ -121,11 +135,21 @@ class RuntimeHandler:
         store: MemoryWriter,
         *,
         agent_reply: AgentReply | None = None,
+        parents: Mapping[str, str | None] | None = None,
+        tasks: TaskRows | None = None,
+        control: ControlHandler | None = None,
     ) -> None:
         self._runtimes = {runtime.agent_id: runtime for runtime in runtimes}
         self._store = store
         self._agent_reply = agent_reply
+        self._parents: Mapping[str, str | None] = parents if parents is not None else {}
+        self._tasks = tasks
+        self._control = control
         self._known: dict[str, Memory | None] = {}
+
+    def add(self, runtime: AgentTurns) -> None:
+        """Handle messages of one more agent (a child created at run time)."""
+        self._runtimes[runtime.agent_id] = runtime
 
     async def prepare(self, messages: Sequence[Message]) -> None:
         """Look up the stored responses of a whole batch at once (one store read).
@@ -152,6 +176,41 @@ class RuntimeHandler:
         runtime = self._runtimes.get(message.agent_id)
         if runtime is None:
             raise TurnFailedError(f"this worker does not host agent {message.agent_id}")
+        if "control" in message.metadata:
+            return await self._run_control(message)
+        task_id = message.metadata.get("task_id")
+        if task_id is None:
+            return await self._turn(runtime, message, partial)
+        if not task_authorized(message, self._parents):
+            return ended(message, "refused", NO_AUTHORITY)
+        task_id = str(task_id)
+        if self._tasks is not None:
+            status = await begin_task(self._tasks, task_id)
+            if status is not None:
+                return ended(message, status, f"task {task_id} had already ended: {status}")
+        try:
+            outcome = await self._turn(runtime, message, partial)
+        except TurnFailedError as exc:
+            if self._tasks is not None:
+                await finish_task(self._tasks, task_id, "failed", error=str(exc))
+            return ended(message, "failed", str(exc))
+        if self._tasks is not None:
+            text = outcome.content.text if outcome.content is not None else ""
+            await finish_task(self._tasks, task_id, "done", result=text)
+        return outcome
+
+    async def _run_control(self, message: Message) -> Outcome:
+        if not control_authorized(message):
+            return ended(message, "refused", NO_AUTHORITY)
+        if self._control is None:
+            return ended(message, "failed", "this worker accepts no control messages")
+        try:
+            content = await self._control(message.agent_id, message.metadata)
+        except SwarmError as exc:
+            return ended(message, "failed", str(exc))
+        return Outcome(message, content)
+
+    async def _turn(self, runtime: AgentTurns, message: Message, partial: PartialSink) -> Outcome:
 
         async def on_partial(content: Content) -> list[Memory]:
             await partial(content)
@@ -180,6 +239,7 @@ class RuntimeHandler:
             and response.content is not None
             and message.metadata.get("inter_agent")
             and not message.metadata.get("agent_reply")
+            and "task_id" not in message.metadata  # a task's result goes to its requester
         ):
             await self._agent_reply(message, response.content)
         return Outcome(

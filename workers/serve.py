@@ -27,13 +27,15 @@ async def serve(
     *,
     health_port: int = 0,
     handle_signals: bool = True,
+    worker: Worker | None = None,
 ) -> None:
     """Run a worker until SIGTERM/SIGINT (drain, then return) or cancellation.
 
     ``health_port`` 0 serves no /health or /metrics. Signals are turned into one ``stop()``;
     a second signal arrives after the receiver is closed and kills the process the usual way.
+    ``worker``: one built by the caller (who may add agents to it while it runs).
     """
-    worker = Worker(redis, handler, agents, options)
+    worker = worker or Worker(redis, handler, agents, options)
     async with anyio.create_task_group() as tg:
         if health_port:
             await tg.start(serve_health, health_port, worker.health, worker.metrics.render)

@@ -150,6 +150,20 @@ class Worker:
             "deferred": len(self._deferred),
         }
 
+    async def add_agent(self, agent: AgentRecord) -> None:
+        """Serve one more registered agent (a child created at run time) from the next read.
+
+        Its group exists (registration creates it at id 0), so nothing sent to it before
+        this call is missed; the presence key lists it at once, for the coordinator.
+        """
+        if agent.inbox in self._inboxes:
+            return
+        self._agents.append(agent)
+        self._inboxes[agent.inbox] = agent.id
+        self._read_groups = slot_groups(self._redis, list(self._inboxes))
+        await self._beat()
+        log.info("worker %s now serves %s too", self._me, agent.name)
+
     def stop(self) -> None:
         """Stop reading, let in-flight work finish up to ``drain_timeout_s``, commit, return."""
         if self._stopping.is_set():

@@ -39,10 +39,19 @@ from swarm.bus.envelope import (
 )
 from swarm.bus.groups import ensure_group, ensure_groups, is_nogroup
 from swarm.bus.registry import AgentRecord, list_agents, register_agent, resolve_agent
+from swarm.bus.tasks import (
+    RESULT_GRACE_S,
+    TASK_STATUS_FIELD,
+    delegate,
+    result_stream,
+    task_result,
+)
 
 __all__ = [
     "DEFAULT_ROOM",
     "MAX_HOPS",
+    "RESULT_GRACE_S",
+    "TASK_STATUS_FIELD",
     "TRANSIENT_ERRORS",
     "AgentRecord",
     "AgentStatus",
@@ -61,6 +70,7 @@ __all__ = [
     "decode_dead_letter",
     "decode_message",
     "decode_reply",
+    "delegate",
     "encode_command",
     "encode_dead_letter",
     "encode_message",
@@ -76,6 +86,8 @@ __all__ = [
     "publish",
     "register_agent",
     "resolve_agent",
+    "result_stream",
     "room_id",
+    "task_result",
     "text_fields",
 ]

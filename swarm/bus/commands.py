@@ -26,8 +26,8 @@ __all__ = [
     "publish",
 ]
 
-CommandKind = Literal["send", "broadcast"]
-_KINDS = ("send", "broadcast")
+CommandKind = Literal["send", "broadcast", "delegate"]
+_KINDS = ("send", "broadcast", "delegate")
 MAX_HOPS = 8
 """Agent-to-agent hops after which the coordinator stops a conversation (dead-letters it)."""
 
@@ -61,6 +61,8 @@ class BusCommand(msgspec.Struct, frozen=True, kw_only=True):
     """``broadcast``: only the agents that hosted messages of this room (name or UUID)."""
     tag: str | None = None
     """``broadcast``: only the agents whose character has this tag (``settings.tags``)."""
+    timeout_ms: int | None = None
+    """``delegate``: how long the child has for the task before it is timed out."""
 
     @property
     def expires_at(self) -> int | None:
@@ -87,6 +89,7 @@ def encode_command(command: BusCommand) -> dict[str, str]:
         "sent_at": str(command.sent_at) if command.sent_at is not None else None,
         "target_room": command.target_room,
         "tag": command.tag,
+        "timeout_ms": str(command.timeout_ms) if command.timeout_ms is not None else None,
     }
     fields.update({k: v for k, v in optional.items() if v is not None})
     return fields
@@ -107,10 +110,12 @@ def decode_command(raw: Mapping[bytes, bytes] | Mapping[str, str]) -> BusCommand
     fields = text_fields(raw)
     kind = fields.get("kind", "")
     if kind not in _KINDS:
-        raise ProtocolError(f"field 'kind': expected send or broadcast, got {kind[:20]!r}")
+        raise ProtocolError(
+            f"field 'kind': expected send, broadcast or delegate, got {kind[:20]!r}"
+        )
     if "text" not in fields:
         raise ProtocolError("field 'text': missing; every bus message needs a text")
-    if kind == "send" and not fields.get("to"):
+    if kind in ("send", "delegate") and not fields.get("to"):
         raise ProtocolError("field 'to': missing; name the agent (name or id) to send to")
     message_id = fields.get("id") or None
     if message_id is not None and not is_uuid(message_id):
@@ -121,6 +126,13 @@ def decode_command(raw: Mapping[bytes, bytes] | Mapping[str, str]) -> BusCommand
             metadata = _object.decode(fields["metadata"])
         except msgspec.DecodeError as exc:
             raise ProtocolError(f"field 'metadata': {exc}; send a JSON object") from None
+    if kind == "delegate" and not fields.get("sender"):
+        raise ProtocolError("field 'sender': missing; a delegation names the parent agent")
+    if kind == "delegate" and not message_id:
+        raise ProtocolError("field 'id': missing; a delegation's id is its task id (a UUID)")
+    timeout_ms = _int(fields, "timeout_ms")
+    if timeout_ms is not None and timeout_ms <= 0:
+        raise ProtocolError(f"field 'timeout_ms': must be positive, got {timeout_ms}")
     ttl_ms = _int(fields, "ttl_ms")
     if ttl_ms is not None and ttl_ms <= 0:
         raise ProtocolError(f"field 'ttl_ms': must be positive, got {ttl_ms}")
@@ -140,6 +152,7 @@ def decode_command(raw: Mapping[bytes, bytes] | Mapping[str, str]) -> BusCommand
         sent_at=_int(fields, "sent_at"),
         target_room=fields.get("target_room") or None,
         tag=fields.get("tag") or None,
+        timeout_ms=timeout_ms,
     )
 
 

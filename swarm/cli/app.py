@@ -14,6 +14,7 @@ from swarm.cli import (
     broadcast,
     coordinator,
     db,
+    delegate,
     down,
     send,
     serve,
@@ -43,6 +44,7 @@ def _root() -> None:
 # Each command module exposes ``register(app)``; add new commands here, one line each.
 for _module in (validate, db, up, down, send, worker, coordinator, agents, broadcast, serve, bench):
     _module.register(app)
+delegate.register(app)
 
 
 def main() -> None:

@@ -19,7 +19,8 @@ def register(app: typer.Typer) -> None:
 def coordinator() -> None:
     """Run a coordinator until SIGTERM/SIGINT; several may run at once.
 
-    Uses SWARM_REDIS_URL; serves /health and /metrics on SWARM_HEALTH_PORT when set.
+    Uses SWARM_REDIS_URL, and SWARM_DATABASE_URL (when set) for delegated task rows and
+    broadcast filters; serves /health and /metrics on SWARM_HEALTH_PORT when set.
     """
     try:
         anyio.run(_run, Settings())
@@ -29,8 +30,11 @@ def coordinator() -> None:
 
 
 async def _run(settings: Settings) -> None:
-    from coordinator import serve  # the coordinator's imports are not needed by other commands
+    # The coordinator's imports are not needed by other commands.
+    from coordinator import serve, store_recipients
     from swarm.bus import connect_settings
+    from swarm.memory import create_store
+    from swarm.security import database_url
 
     if not settings.redis_url:
         raise ConfigError(
@@ -38,8 +42,23 @@ async def _run(settings: Settings) -> None:
             "or run `swarm up`, which starts an embedded one"
         )
     redis = connect_settings(settings)
+    store = None
+    url = database_url(settings)
+    if url:  # task rows (delegation) and broadcast filters need the shared store
+        store = create_store(
+            url, pool_size=settings.db_pool_size, embedding_dimension=settings.embedding_dimension
+        )
     try:
-        await serve(redis, health_port=settings.health_port)
+        if store is not None:
+            await store.init()
+        await serve(
+            redis,
+            store=store,
+            recipients=store_recipients(store) if store is not None else None,
+            health_port=settings.health_port,
+        )
     finally:
         with anyio.CancelScope(shield=True):
             await redis.aclose()
+            if store is not None:
+                await store.close()

@@ -8,8 +8,10 @@ from types import TracebackType
 from typing import Any, Literal, overload
 
 import anyio
+import msgspec
 
 from swarm.bus import (
+    TASK_STATUS_FIELD,
     AgentStatus,
     BusCommand,
     Redis,
@@ -17,12 +19,14 @@ from swarm.bus import (
     agent_statuses,
     connect,
     decode_reply,
+    delegate,
     encode_message,
     keys,
     publish,
     resolve_agent,
 )
-from swarm.errors import DeliveryTimeoutError, ProtocolError, SwarmError
+from swarm.errors import DeliveryTimeoutError, PermissionDeniedError, ProtocolError, SwarmError
+from swarm.hierarchy import Permissions, TaskResult
 from swarm.ids import is_uuid
 from swarm.types import Content, now_ms
 
@@ -140,6 +144,51 @@ class SwarmClient:
             ),
         )
         return message_id
+
+    async def delegate(
+        self,
+        parent: str,
+        child: str,
+        text: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT_S,  # noqa: ASYNC109  # the documented API
+    ) -> TaskResult:
+        """Have ``child`` do ``text`` on behalf of its parent ``parent`` (names or ids).
+
+        Goes through the coordinator, which refuses ("No authority over this agent") unless
+        ``child`` is ``parent``'s child, and tracks the task row. Never hangs: the result's
+        ``status`` is ``done``, ``refused``, ``failed`` (a crashed child too) or
+        ``timed_out``.
+        """
+        self._check_open()
+        return await delegate(self._redis, parent, child, text, timeout_s=timeout)
+
+    async def create_child(
+        self,
+        parent: str,
+        character: Mapping[str, Any],
+        *,
+        permissions: Permissions | None = None,
+        timeout: float = DEFAULT_TIMEOUT_S,  # noqa: ASYNC109  # the documented API
+    ) -> str:
+        """Ask a live worker hosting ``parent`` to create and host child ``character``.
+
+        ``character`` is an elizaOS character (a JSON object). Returns the child's id;
+        raises PermissionDeniedError when the parent may not create children, SwarmError
+        when the request fails, DeliveryTimeoutError when no worker answered in time.
+        """
+        metadata = {
+            "control": "create_child",
+            "character": dict(character),
+            "permissions": msgspec.to_builtins(permissions or Permissions()),
+        }
+        reply = await self.send(parent, "create child", timeout=timeout, metadata=metadata)
+        error = reply.content.data.get("error") or reply.error
+        if error:
+            if reply.content.data.get(TASK_STATUS_FIELD) == "refused" or "No authority" in error:
+                raise PermissionDeniedError(str(error))
+            raise SwarmError(f"creating a child of {parent!r} failed: {error}")
+        return reply.text
 
     @overload
     async def send(

@@ -70,7 +70,8 @@ class Relationship(msgspec.Struct, kw_only=True, omit_defaults=True):
 
 
 class Task(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """A unit of deferred work; ``status`` is ``pending``, ``claimed`` or ``done``."""
+    """A unit of deferred work; ``status`` is ``pending``, ``claimed`` or ``done`` (delegated
+    tasks: ``pending``, ``running``, ``done``, ``failed`` or ``timed_out``)."""
 
     name: str
     agent_id: UUID

@@ -17,7 +17,7 @@ from swarm.types import now_ms
 
 __all__ = ["WorkMixin"]
 
-TASK_STATUSES = ("pending", "claimed", "done")
+TASK_STATUSES = ("pending", "claimed", "done", "running", "failed", "timed_out")
 
 
 class WorkMixin(StoreBase):
@@ -82,8 +82,13 @@ class WorkMixin(StoreBase):
         metadata: dict[str, Any] | None = None,
         tags: Sequence[str] | None = None,
         description: str | None = None,
+        expected: Sequence[str] | None = None,
     ) -> bool:
-        """Change the given fields; False when no such task."""
+        """Change the given fields; False when no such task.
+
+        With ``expected``: only while the task's status is one of those (a compare-and-set,
+        so two parties finishing one task cannot both win); False otherwise.
+        """
         if status is not None and status not in TASK_STATUSES:
             raise ConfigError(f"task status {status!r} is not one of {', '.join(TASK_STATUSES)}")
         t = self.tables.tasks
@@ -97,10 +102,10 @@ class WorkMixin(StoreBase):
                 values[key] = value
         if tags is not None:
             values["tags"] = list(tags)
-        return (
-            await self._change(t.update().where(t.c.id == task_id).values(values), "update_task")
-            == 1
-        )
+        where = [t.c.id == task_id]
+        if expected is not None:
+            where.append(t.c.status.in_(list(expected)))
+        return await self._change(t.update().where(*where).values(values), "update_task") == 1
 
     async def delete_task(self, task_id: str) -> bool:
         t = self.tables.tasks

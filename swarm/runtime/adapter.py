@@ -49,6 +49,8 @@ class StoreAdapter(Protocol):
         count: int | None = None,
         before: int | None = None,
         agent_id: str | None = None,
+        include_agents: Sequence[str] = (),
     ) -> list[Memory]:
-        """A room's memories, newest first; with ``agent_id`` never another agent's private ones."""
+        """A room's memories, newest first; with ``agent_id`` never another agent's private
+        ones, except those of ``include_agents`` (e.g. a parent's, when permitted)."""
         ...

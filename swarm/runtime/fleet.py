@@ -1,6 +1,8 @@
 """The fleet seam of a runtime: how an agent reaches other agents from inside a turn.
 
-``await runtime.send_message(to, content)`` and ``await runtime.broadcast(content)`` call the
+``await runtime.send_message(to, content)``, ``await runtime.broadcast(content)``,
+``await runtime.create_child_agent(character)`` and ``await runtime.delegate_task(child,
+task)`` call the
 runtime's :class:`FleetService`, which a fleet worker registers for every runtime it hosts
 (``workers.host``). A runtime outside a fleet has none, and says so.
 
@@ -13,9 +15,15 @@ from __future__ import annotations
 from abc import abstractmethod
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from swarm.errors import NotInFleetError
+from swarm.hierarchy import Permissions, TaskResult
 from swarm.runtime.services import Service
 from swarm.types import Content
+
+if TYPE_CHECKING:
+    from swarm.characters import Character
 
 __all__ = ["FLEET_SERVICE", "FleetService", "TurnContext", "current_turn"]
 
@@ -62,3 +70,17 @@ class FleetService(Service):
         tag: str | None = None,
     ) -> str:
         """Deliver ``content`` to every other agent (or a room's, or a tag's) once each."""
+
+    async def create_child_agent(
+        self, child_character: Character, *, permissions: Permissions | None = None
+    ) -> str:
+        """Create and host a child of this agent; return its id."""
+        raise NotInFleetError(
+            f"{type(self).__name__} cannot create child agents; run the agent in a swarm worker"
+        )
+
+    async def delegate_task(self, child: str, task: str, *, timeout_s: float = 30.0) -> TaskResult:
+        """Have child agent ``child`` do ``task`` (through the coordinator); how it ended."""
+        raise NotInFleetError(
+            f"{type(self).__name__} cannot delegate tasks; run the agent in a swarm worker"
+        )

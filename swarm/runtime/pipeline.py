@@ -125,7 +125,10 @@ class MessagePipeline:
             adapter = runtime.adapter
             newest_first = await with_store_retry(
                 lambda: adapter.get_memories(
-                    room_id=room_id, count=self.conversation_length, agent_id=runtime.agent_id
+                    room_id=room_id,
+                    count=self.conversation_length,
+                    agent_id=runtime.agent_id,
+                    include_agents=runtime.readable_agents,
                 )
             )
             stored = [m for m in reversed(newest_first) if m.metadata.type == _MESSAGE]

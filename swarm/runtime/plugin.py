@@ -78,7 +78,8 @@ class Plugin:
     ``dependencies`` name other plugins that must be registered first. ``config`` is
     passed to ``init``; a key whose value is None there is filled from
     ``runtime.get_setting(key)``. ``priority`` ranks this plugin's model handlers and
-    breaks load-order ties. In lazy mode only ``core`` plugins load at start.
+    breaks load-order ties. In lazy mode only ``core`` plugins load at start. An
+    ``inheritable`` plugin is also loaded into every child agent its agent creates.
     """
 
     name: str
@@ -87,6 +88,7 @@ class Plugin:
     config: dict[str, Any] = field(default_factory=dict)
     priority: int = 0
     core: bool = False
+    inheritable: bool = False
     actions: list[Action] = field(default_factory=list)
     providers: list[Provider] = field(default_factory=list)
     evaluators: list[Evaluator] = field(default_factory=list)

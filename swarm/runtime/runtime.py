@@ -25,6 +25,7 @@ from swarm.errors import (
     StoreError,
     SwarmError,
 )
+from swarm.hierarchy import Permissions, TaskResult
 from swarm.ids import string_to_uuid
 from swarm.models.types import ModelHandler, ModelType
 from swarm.runtime import health, hooks
@@ -94,6 +95,9 @@ class AgentRuntime:
         self.adapter = adapter
         self.owns_adapter = owns_adapter
         self.settings: dict[str, Any] = dict(settings or {})
+        self.readable_agents: tuple[str, ...] = ()
+        """Other agents whose private memories this one reads (a child: its parent's, when
+        ``can_access_parent_memory``); the store query enforces it."""
         self.lazy = lazy
         self.logger = AgentLogger("swarm.runtime", character.name, self.agent_id)
         self.status = RuntimeStatus.INACTIVE
@@ -423,6 +427,22 @@ class AgentRuntime:
         return await self._fleet("broadcast").broadcast(
             content, room=room, target_room=target_room, tag=tag
         )
+
+    async def create_child_agent(
+        self, child_character: Character, *, permissions: Permissions | None = None
+    ) -> str:
+        """Create a child agent hosted alongside this one; return its id.
+
+        The child inherits this agent's settings (its own win) and inheritable plugins,
+        shares the memory store, and is recorded with this agent as its parent.
+        """
+        fleet = self._fleet("create a child agent")
+        return await fleet.create_child_agent(child_character, permissions=permissions)
+
+    async def delegate_task(self, child: str, task: str, *, timeout_s: float = 30.0) -> TaskResult:
+        """Have child agent ``child`` (name or id) do ``task``; its result, or why not."""
+        fleet = self._fleet("delegate a task")
+        return await fleet.delegate_task(child, task, timeout_s=timeout_s)
 
     # -- models -----------------------------------------------------------------------------
 

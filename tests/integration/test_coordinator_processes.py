@@ -166,6 +166,10 @@ def test_a_second_coordinator_takes_over_from_a_killed_one(fleet: Fleet) -> None
             await redis.aclose()
 
     inbox = anyio.run(setup)
+    # Once it has routed a first message, it is in its read loop (not still starting up).
+    warm_up = encode_command(BusCommand(kind="send", to="Ada", text="warm-up"))
+    fleet.redis.xadd(keys.bus_stream(), warm_up)  # type: ignore[arg-type]
+    wait_for(lambda: fleet.redis.xlen(inbox) == 1, "the first coordinator to be routing")
     os.kill(first.pid, signal.SIGSTOP)  # it keeps its blocked read: Redis hands it entries
     sent = []
     for i in range(10):
@@ -179,14 +183,14 @@ def test_a_second_coordinator_takes_over_from_a_killed_one(fleet: Fleet) -> None
     first.kill()
     first.wait(10)
     fleet.coordinator()
-    wait_for(lambda: fleet.redis.xlen(inbox) >= 10, "the second coordinator to route them")
+    wait_for(lambda: fleet.redis.xlen(inbox) >= 11, "the second coordinator to route them")
     fleet.redis.xadd(
         keys.bus_stream(), encode_command(BusCommand(kind="send", to="Ada", text="m10"))
     )  # type: ignore[arg-type]
-    wait_for(lambda: fleet.redis.xlen(inbox) >= 11, "a new message to be routed")
+    wait_for(lambda: fleet.redis.xlen(inbox) >= 12, "a new message to be routed")
     wait_for(
         lambda: fleet.redis.xpending(keys.bus_stream(), keys.COORDINATOR_GROUP)["pending"] == 0,
         "every bus entry to be acked",
     )
     texts = [f[b"text"].decode() for _, f in fleet.redis.xrange(inbox)]
-    assert sorted(texts) == sorted([*sent, "m10"])
+    assert sorted(texts) == sorted(["warm-up", *sent, "m10"])

@@ -37,6 +37,8 @@ class Fleet:
         self.log_dir = log_dir
         self.processes: list[subprocess.Popen[bytes]] = []
         self.redis = redis.Redis.from_url(redis_url)
+        self.env: dict[str, str] = {}
+        """Extra environment for every process started from now on."""
 
     def _start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
         env = {
@@ -44,6 +46,7 @@ class Fleet:
             "SWARM_REDIS_URL": self.redis_url,
             "SWARM_DATABASE_URL": self.database_url,
             "PYTHONUNBUFFERED": "1",
+            **self.env,
         }
         log = (self.log_dir / f"{name}-{len(self.processes)}.log").open("wb")
         proc = subprocess.Popen(

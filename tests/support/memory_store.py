@@ -91,6 +91,7 @@ class InMemoryStore:
         count: int | None = None,
         before: int | None = None,
         agent_id: str | None = None,
+        include_agents: Sequence[str] = (),
     ) -> list[Memory]:
         self._check()
         self.calls.append("get_memories")
@@ -101,7 +102,7 @@ class InMemoryStore:
                 continue
             if (
                 agent_id is not None
-                and memory.agent_id != agent_id
+                and memory.agent_id not in (agent_id, *include_agents)
                 and memory.metadata.scope not in ("shared", "room")
             ):
                 continue
