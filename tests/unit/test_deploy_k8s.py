@@ -135,16 +135,15 @@ def test_scaled_object_targets_the_worker_deployment_on_stream_lag() -> None:
         assert int(meta["activationLagCount"]) >= 0
 
 
-def test_scaled_object_streams_carry_the_agent_hash_tag() -> None:
-    """Each trigger watches a distinct stream whose name carries one {agent-id} hash tag."""
-    streams = [
-        t["metadata"]["stream"]
-        for t in k8s_object("ScaledObject", "swarm-worker")["spec"]["triggers"]
-    ]
-    assert len(set(streams)) == len(streams)
-    for stream in streams:
-        assert stream.count("{") == 1
-        assert stream.count("}") == 1
+def test_scaled_object_watches_the_example_agents_real_inboxes_and_group() -> None:
+    """Each trigger is the inbox and consumer group swarm.bus.keys names for an example agent."""
+    from swarm.bus import keys
+    from swarm.ids import string_to_uuid
+
+    triggers = k8s_object("ScaledObject", "swarm-worker")["spec"]["triggers"]
+    streams = [t["metadata"]["stream"] for t in triggers]
+    assert streams == [keys.inbox(string_to_uuid(n)) for n in ("Eliza", "Quill", "Scout")]
+    assert {t["metadata"]["consumerGroup"] for t in triggers} == {keys.WORKER_GROUP}
 
 
 def test_trigger_authentication_reads_an_existing_secret_key() -> None:
