@@ -21,10 +21,9 @@ from swarm.bus import BusCommand, Message, Redis, connect_settings, publish
 from swarm.characters import Character, load_characters
 from swarm.errors import CharacterError, ConfigError
 from swarm.ids import response_id
-from swarm.memory import MemoryStore, create_store
+from swarm.memory import MemoryStore, store_from_settings
 from swarm.models import OpenAICompatibleModel
 from swarm.runtime import AgentRuntime
-from swarm.security import database_url
 from swarm.settings import Settings
 from swarm.types import Content, now_ms
 from workers.children import MODEL_PRIORITY, AgentHost
@@ -46,9 +45,8 @@ log = logging.getLogger("swarm.worker")
 
 def store_url(settings: Settings) -> str:
     """The memory store URL: ``SWARM_DATABASE_URL``, else SQLite under the state directory."""
-    configured = database_url(settings)  # password and SSL settings folded in
-    if configured:
-        return configured
+    if settings.database_url:
+        return settings.database_url
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     return f"sqlite+aiosqlite:///{settings.state_dir.resolve() / 'swarm.db'}"
 
@@ -87,12 +85,7 @@ async def host_agents(
         )
     characters = await load_fleet_characters(paths)
     async with AsyncExitStack() as stack:
-        store: MemoryStore = create_store(
-            store_url(settings),
-            pool_size=settings.db_pool_size,
-            embedding_dimension=settings.embedding_dimension,
-            secrets_key=settings.secrets_key,
-        )
+        store: MemoryStore = store_from_settings(settings, store_url(settings))
         stack.push_async_callback(_shielded, store.close)
         await store.init()
         redis = connect_settings(settings)

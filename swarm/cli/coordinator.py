@@ -33,8 +33,7 @@ async def _run(settings: Settings) -> None:
     # The coordinator's imports are not needed by other commands.
     from coordinator import serve, store_recipients
     from swarm.bus import connect_settings
-    from swarm.memory import create_store
-    from swarm.security import database_url
+    from swarm.memory import store_from_settings
 
     if not settings.redis_url:
         raise ConfigError(
@@ -42,12 +41,8 @@ async def _run(settings: Settings) -> None:
             "or run `swarm up`, which starts an embedded one"
         )
     redis = connect_settings(settings)
-    store = None
-    url = database_url(settings)
-    if url:  # task rows (delegation) and broadcast filters need the shared store
-        store = create_store(
-            url, pool_size=settings.db_pool_size, embedding_dimension=settings.embedding_dimension
-        )
+    # Task rows (delegation) and broadcast filters need the shared store.
+    store = store_from_settings(settings) if settings.database_url else None
     try:
         if store is not None:
             await store.init()

@@ -14,7 +14,7 @@ from swarm.cli.urls import database_url_or_exit, redis_url_or_exit
 from swarm.client import SwarmClient
 from swarm.errors import SwarmError
 from swarm.gateway import GatewayServer, create_app
-from swarm.memory import create_store
+from swarm.memory import store_from_settings
 from swarm.settings import Settings
 
 __all__ = ["register"]
@@ -45,11 +45,7 @@ def serve(
 async def _serve(
     settings: Settings, redis_url: str, database_url: str, host: str, port: int
 ) -> None:
-    store = create_store(
-        database_url,
-        pool_size=settings.db_pool_size,
-        embedding_dimension=settings.embedding_dimension,
-    )
+    store = store_from_settings(settings, database_url)
     try:
         await store.init()
         redis = connect_settings(settings.model_copy(update={"redis_url": redis_url}))

@@ -8,7 +8,7 @@
     recent = await store.get_memories(room_id=room, agent_id=agent, count=20)
 """
 
-from swarm.memory.factory import create_store
+from swarm.memory.factory import create_store, store_from_settings
 from swarm.memory.migrations import MIGRATIONS, SchemaInfo
 from swarm.memory.records import AgentRecord, Entity, LogEntry, Relationship, Room, Task, World
 from swarm.memory.retry import RetryPolicy
@@ -27,4 +27,5 @@ __all__ = [
     "Task",
     "World",
     "create_store",
+    "store_from_settings",
 ]
