@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from swarm.bus.connection import Redis
+from swarm.bus.connection import Redis, is_cluster
 from swarm.bus.keys import WORKER_GROUP, presence_pattern, queued, queued_names
 from swarm.bus.registry import list_agents
 from swarm.ids import string_to_uuid
@@ -52,7 +52,7 @@ async def live_workers(redis: Redis) -> Presence:
     counts: Presence = {}
     if not names:
         return counts
-    for raw in await redis.mget(names):
+    for raw in await _values(redis, names):
         if raw is None:
             continue  # expired between SCAN and MGET
         try:
@@ -62,6 +62,18 @@ async def live_workers(redis: Redis) -> Presence:
         for agent_id in agents:
             counts[str(agent_id)] = counts.get(str(agent_id), 0) + 1
     return counts
+
+
+async def _values(redis: Redis, names: list[Any]) -> list[Any]:
+    """The values of ``names``: one MGET, or on a cluster (presence keys spread over every
+    slot, MGET refuses keys of different slots) a non-transactional pipeline of GETs."""
+    if not is_cluster(redis):
+        values: list[Any] = await redis.mget(names)
+        return values
+    pipe = redis.pipeline(transaction=False)
+    for name in names:
+        pipe.get(name)
+    return list(await pipe.execute())
 
 
 async def agent_statuses(redis: Redis) -> list[AgentStatus]:

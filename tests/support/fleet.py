@@ -11,8 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import redis
+from redis.cluster import ClusterNode, RedisCluster
 
-from swarm.bus import keys
+from swarm.bus import keys, parse_cluster_url
 
 __all__ = ["EXAMPLES", "Fleet", "wait_for"]
 
@@ -28,6 +29,15 @@ def wait_for(check: Callable[[], bool], what: str, timeout_s: float = 20) -> Non
         time.sleep(0.05)
 
 
+def _sync_client(url: str) -> redis.Redis:
+    """A blocking client for ``url``; a ``redis+cluster://`` URL gives a RedisCluster, whose
+    ``scan_iter`` visits every primary."""
+    if url.startswith("redis+cluster://"):
+        nodes = [ClusterNode(host, port) for host, port in parse_cluster_url(url).nodes]
+        return RedisCluster(startup_nodes=nodes)  # type: ignore[return-value]
+    return redis.Redis.from_url(url)
+
+
 class Fleet:
     """Starts ``swarm coordinator`` / ``swarm worker`` children; ``close()`` kills what is left."""
 
@@ -36,7 +46,7 @@ class Fleet:
         self.database_url = database_url
         self.log_dir = log_dir
         self.processes: list[subprocess.Popen[bytes]] = []
-        self.redis = redis.Redis.from_url(redis_url)
+        self.redis = _sync_client(redis_url)
         self.env: dict[str, str] = {}
         """Extra environment for every process started from now on."""
 
