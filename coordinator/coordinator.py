@@ -27,6 +27,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from coordinator.balancing import Balancer
 from coordinator.options import CoordinatorOptions
 from coordinator.routing import (
     Router,
@@ -43,9 +44,12 @@ from swarm.bus import (
     Redis,
     decode_command,
     ensure_group,
+    group_id,
+    group_members,
     is_nogroup,
     keys,
     list_agents,
+    live_workers,
     text_fields,
 )
 from swarm.errors import ProtocolError, StoreError
@@ -87,6 +91,8 @@ class Coordinator:
         self._redis = redis
         self._me = self.options.coordinator_id
         self._router = Router(redis, self.options.marker_ttl_s)
+        self._balancer = Balancer(redis, self.options.replica_strategy, self.options.marker_ttl_s)
+        self._live: dict[str, int] | None = None  # live workers per agent, read once a batch
         self._recipients = recipients
         self.tasks = Delegations(redis, store, self._router, result_ttl_s=self.options.result_ttl_s)
         self._stopping = anyio.Event()
@@ -265,6 +271,7 @@ class Coordinator:
         # Shielded: a drain never leaves a batch half-routed and unacked for no reason.
         with anyio.CancelScope(shield=True):
             agents = await list_agents(self._redis)
+            self._live = None
             for entry_id, fields in entries:
                 await self._route_entry(entry_id, fields, agents)
             await self._redis.xack(
@@ -314,6 +321,12 @@ class Coordinator:
         agents: list[AgentRecord],
     ) -> None:
         target = _find(agents, command.to)
+        group = _group(agents, command.to) if target is None else None
+        if group is not None:
+            if await self._redis.xlen(queue_key(group)):  # queued earlier: nothing overtakes
+                await self.queue(msgspec.structs.replace(command, to=group), message_id)
+                return
+            target = await self._pick(group, agents, message_id, command.room)
         if target is not None:
             await deliver(self._router, target, command, message_id)
             self.routed += 1
@@ -326,6 +339,14 @@ class Coordinator:
             )
             return
         await self.queue(command, message_id)
+
+    async def _pick(
+        self, group: str, agents: list[AgentRecord], message_id: str, room: str | None
+    ) -> AgentRecord | None:
+        if self._live is None:
+            self._live = await live_workers(self._redis)
+        members = group_members(agents, group)
+        return await self._balancer.pick(group, members, message_id, room, self._live)
 
     async def queue(self, command: BusCommand, message_id: str) -> None:
         """Hold a message for a name nobody registered yet; it moves in order when one does."""
@@ -356,15 +377,17 @@ class Coordinator:
         if not names:
             return 0
         agents = await list_agents(self._redis)
+        self._live = None
         moved = 0
         for name in names:
             record = _find(agents, name)
-            if record is None:
+            if record is None and _group(agents, name) is None:
                 continue
-            moved += await self._flush(name, record)
+            moved += await self._flush(name, record, agents)
         return moved
 
-    async def _flush(self, name: str, record: AgentRecord) -> int:
+    async def _flush(self, name: str, fixed: AgentRecord | None, agents: list[AgentRecord]) -> int:
+        """Move ``name``'s queue into ``fixed``'s inbox, or each message to a replica."""
         queue = queue_key(name)
         moved = 0
         while True:
@@ -374,6 +397,11 @@ class Coordinator:
             for entry_id, raw in items:
                 fields = text_fields(raw)
                 message_id = fields.get("id") or derived_id("queued", entry_id.decode())
+                record = fixed or await self._pick(
+                    name, agents, "moved:" + message_id, fields.get("room")
+                )
+                if record is None:  # every replica was scaled away: keep the rest queued
+                    return moved
                 expires_at = fields.get("expires_at")
                 if expires_at and int(expires_at) < now_ms():
                     await dead_letter(
@@ -423,6 +451,14 @@ def _find(agents: Sequence[AgentRecord], to: str) -> AgentRecord | None:
     for record in agents:
         if record.name == to or record.id == to:
             return record
+    return None
+
+
+def _group(agents: Sequence[AgentRecord], to: str) -> str | None:
+    """The replica group addressed by ``to`` (its name or its id), if any replica is registered."""
+    for record in agents:
+        if record.group is not None and to in (record.group, group_id(record.group)):
+            return record.group
     return None
 
 

@@ -6,6 +6,7 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass, field
+from typing import Literal
 
 __all__ = ["CoordinatorOptions", "new_coordinator_id"]
 
@@ -42,6 +43,8 @@ class CoordinatorOptions:
     """How often delegated tasks are checked for timeouts and crashed children."""
     result_ttl_s: int = 3600
     """How long a delegated task's result stream is kept for a requester that went away."""
+    replica_strategy: Literal["round_robin", "least_loaded"] = "round_robin"
+    """How a message for a replica group picks its replica (rooms stick to theirs)."""
 
     def __post_init__(self) -> None:
         if self.presence_ttl_s <= self.heartbeat_s:

@@ -144,6 +144,11 @@ class Settings(BaseSettings):
         description="How long a silent worker counts as alive (it beats every third of it); "
         "after it, its messages are reclaimed and its delegated tasks count as crashed.",
     )
+    replica_strategy: Literal["round_robin", "least_loaded"] = Field(
+        default="round_robin",
+        description="How the coordinator picks a replica for a group's message: in turn, or "
+        "the one with the fewest in-flight entries; a room sticks to its replica.",
+    )
 
     def __repr_args__(self) -> Any:
         # URLs are plain strings (callers need them whole); repr() must not show passwords.

@@ -22,7 +22,16 @@ from typing import Any
 import anyio
 import msgspec
 
-from swarm.bus import AgentRecord, Redis, register_agent
+from swarm.bus import (
+    AgentRecord,
+    Redis,
+    add_replicas,
+    group_members,
+    list_agents,
+    register_agent,
+    replica_index,
+    replica_name,
+)
 from swarm.characters import Character
 from swarm.errors import CharacterError, PermissionDeniedError
 from swarm.hierarchy import (
@@ -42,12 +51,28 @@ from workers.fleet_service import fleet_service
 from workers.runtime_handler import RuntimeHandler
 from workers.worker import Worker
 
-__all__ = ["MODEL_PRIORITY", "AgentHost", "inherited_character", "inherited_plugins"]
+__all__ = [
+    "MAX_SCALE_STEP",
+    "MODEL_PRIORITY",
+    "AgentHost",
+    "inherited_character",
+    "inherited_plugins",
+    "replica_character",
+]
 
 log = logging.getLogger("swarm.worker")
 
 MODEL_PRIORITY = 10
 """Priority of the configured OpenAI-compatible model; the offline model stays below it."""
+
+
+MAX_SCALE_STEP = 64
+"""Most replicas one ``scale_up`` request may add (a typo must not start thousands)."""
+
+
+def replica_character(character: Character, index: int) -> Character:
+    """Replica ``index`` of ``character``: named ``<name>#<index>``, its id derived from that."""
+    return character.model_copy(update={"name": replica_name(character.name, index), "id": None})
 
 
 def inherited_character(parent: AgentRuntime, child: Character) -> Character:
@@ -80,6 +105,9 @@ class AgentHost:
         self.runtimes: dict[str, AgentRuntime] = {}
         self.parents: dict[str, str | None] = {}
         """Hosted agent id -> its parent's id (None for a root): the worker's authority map."""
+        self.groups: dict[str, str] = {}
+        """Hosted replica id -> its group's name."""
+        self._group_characters: dict[str, Character] = {}
         self.records: list[AgentRecord] = []
         self.handler: RuntimeHandler | None = None
         self.worker: Worker | None = None
@@ -94,8 +122,10 @@ class AgentHost:
         *,
         parent: AgentRuntime | None = None,
         permissions: Permissions | None = None,
+        group: str | None = None,
     ) -> AgentRecord:
-        """Start a runtime for ``character`` (a child of ``parent``) and serve its inbox."""
+        """Start a runtime for ``character`` (a child of ``parent``, or a replica of
+        ``group``) and serve its inbox."""
         plugins = inherited_plugins(parent) if parent is not None else []
         if parent is not None:
             character = inherited_character(parent, character)
@@ -116,14 +146,44 @@ class AgentHost:
                 StoredAgent(id=runtime.agent_id, name=character.name, data=data)
             )
         record = await register_agent(
-            self.redis, character.name, runtime.agent_id, parent=parent_id
+            self.redis, character.name, runtime.agent_id, parent=parent_id, group=group
         )
+        if group is not None:
+            self.groups[runtime.agent_id] = group
+            await add_replicas(self.redis, group, [character.name])
         self.records.append(record)
         if self.handler is not None:
             self.handler.add(runtime)
         if self.worker is not None:
             await self.worker.add_agent(record)
         return record
+
+    async def host_replicas(
+        self, character: Character, first: int, count: int
+    ) -> list[AgentRecord]:
+        """Host replicas ``first`` .. ``first + count - 1`` of ``character`` (routable at once)."""
+        self._group_characters[character.name] = character
+        return [
+            await self.host(replica_character(character, index), group=character.name)
+            for index in range(first, first + count)
+        ]
+
+    async def scale_up(self, agent_id: str, count: int) -> list[AgentRecord]:
+        """Host ``count`` more replicas of hosted replica ``agent_id``'s group, numbered after
+        the highest registered one."""
+        group = self.groups.get(agent_id)
+        if group is None or group not in self._group_characters:
+            raise CharacterError(
+                "scale_up: this agent is not a replica; start its worker with --replicas N"
+            )
+        if not 1 <= count <= MAX_SCALE_STEP:
+            raise CharacterError(f"scale_up: count must be 1..{MAX_SCALE_STEP}, got {count}")
+        async with self._lock:
+            members = group_members(await list_agents(self.redis), group)
+            last = max((replica_index(m.name) for m in members), default=0)
+            added = await self.host_replicas(self._group_characters[group], last + 1, count)
+        log.info("scaled %s up by %d: %s", group, count, ", ".join(r.name for r in added))
+        return added
 
     async def create_child(
         self, parent: AgentRuntime, child: Character, permissions: Permissions | None = None
@@ -183,11 +243,19 @@ class AgentHost:
         return started
 
     async def control(self, agent_id: str, request: Mapping[str, Any]) -> Content:
-        """A control message's request for hosted agent ``agent_id`` (``create_child``)."""
+        """A control message's request for hosted agent ``agent_id`` (``create_child``,
+        ``scale_up``)."""
+        if request.get("control") == "scale_up":
+            count = request.get("count")
+            if not isinstance(count, int) or isinstance(count, bool):
+                raise CharacterError("scale_up: 'count' must be an integer")
+            added = await self.scale_up(agent_id, count)
+            names = [r.name for r in added]
+            return Content(text=", ".join(names), data={"replicas": names})
         if request.get("control") != "create_child":
             raise PermissionDeniedError(
                 f"unknown control request {str(request.get('control'))[:40]!r}; "
-                "the only one is create_child"
+                "use create_child or scale_up"
             )
         try:
             character = Character.model_validate(request.get("character") or {})

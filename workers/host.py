@@ -76,8 +76,13 @@ async def host_agents(
     *,
     concurrency: int | None = None,
     handle_signals: bool = True,
+    replicas: int | None = None,
 ) -> None:
-    """Serve the agents of ``paths`` until a signal drains the worker (see module docstring)."""
+    """Serve the agents of ``paths`` until a signal drains the worker (see module docstring).
+
+    With ``replicas`` N, each character is hosted as replicas ``<name>#1`` .. ``<name>#N`` of
+    the group ``<name>`` (see ``swarm.bus.replicas``) instead of as one agent.
+    """
     if not settings.redis_url:
         raise ConfigError(
             "SWARM_REDIS_URL is not set; point it at your Redis (redis://host:6379/0), "
@@ -96,7 +101,10 @@ async def host_agents(
             stack.push_async_callback(_shielded, model.aclose)
         host = AgentHost(redis, store, stack, model)
         for character in characters:
-            await host.host(character)
+            if replicas is None:
+                await host.host(character)
+            else:
+                await host.host_replicas(character, 1, replicas)
         children = await host.host_children()
         log.info(
             "hosting %d agent(s): %s (model: %s)",

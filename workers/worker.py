@@ -342,6 +342,10 @@ class Worker:
                 except ProtocolError as exc:
                     dead.append((entry, f"undecodable: {exc}", entry.deliveries))
                     continue
+            expires = entry.message.expires_at  # ttl: only an entry no worker took yet expires
+            if expires is not None and entry.deliveries == 1 and expires < now_ms():
+                dead.append((entry, f"expired: its ttl ended at {expires} ms, unhandled", 1))
+                continue
             if entry.deliveries > self.options.max_deliveries:
                 reason = errors.get(entry.ref) or "failed without a recorded error"
                 attempts = entry.deliveries - 1  # this delivery only found it over the limit

@@ -39,6 +39,16 @@ from swarm.bus.envelope import (
 )
 from swarm.bus.groups import ensure_group, ensure_groups, is_nogroup
 from swarm.bus.registry import AgentRecord, list_agents, register_agent, resolve_agent
+from swarm.bus.replicas import (
+    REPLICA_SEPARATOR,
+    add_replicas,
+    group_id,
+    group_members,
+    replica_index,
+    replica_name,
+    retire_replicas,
+    routable_replicas,
+)
 from swarm.bus.tasks import (
     RESULT_GRACE_S,
     TASK_STATUS_FIELD,
@@ -50,6 +60,7 @@ from swarm.bus.tasks import (
 __all__ = [
     "DEFAULT_ROOM",
     "MAX_HOPS",
+    "REPLICA_SEPARATOR",
     "RESULT_GRACE_S",
     "TASK_STATUS_FIELD",
     "TRANSIENT_ERRORS",
@@ -63,6 +74,7 @@ __all__ = [
     "Redis",
     "Reply",
     "ReplyKind",
+    "add_replicas",
     "agent_statuses",
     "connect",
     "connect_settings",
@@ -77,6 +89,8 @@ __all__ = [
     "encode_reply",
     "ensure_group",
     "ensure_groups",
+    "group_id",
+    "group_members",
     "is_cluster",
     "is_nogroup",
     "keys",
@@ -85,9 +99,13 @@ __all__ = [
     "parse_cluster_url",
     "publish",
     "register_agent",
+    "replica_index",
+    "replica_name",
     "resolve_agent",
     "result_stream",
+    "retire_replicas",
     "room_id",
+    "routable_replicas",
     "task_result",
     "text_fields",
 ]

@@ -12,7 +12,13 @@ from typing import Any, Literal
 import msgspec
 
 from swarm.bus.connection import Redis, is_cluster
-from swarm.bus.keys import WORKER_GROUP, presence_pattern, queued, queued_names
+from swarm.bus.keys import (
+    WORKER_GROUP,
+    group_replicas,
+    presence_pattern,
+    queued,
+    queued_names,
+)
 from swarm.bus.registry import list_agents
 from swarm.ids import string_to_uuid
 
@@ -38,6 +44,11 @@ class AgentStatus(msgspec.Struct, frozen=True, kw_only=True):
     """Inbox entries delivered and acked so far (since the inbox was last trimmed away)."""
     parent: str | None = None
     """The parent agent's id, for a child agent."""
+    group: str | None = None
+    """For a replica: its group's name."""
+    routable: bool = True
+    """For a replica: whether the coordinator routes its group's messages to it (scaled
+    down: no, while its inbox drains)."""
     inbox: str = ""
     registered_at: int = 0
 
@@ -88,7 +99,15 @@ async def agent_statuses(redis: Redis) -> list[AgentStatus]:
     unregistered = [n for n in waiting if n not in {r.name for r in records}]
     for name in unregistered:
         pipe.xlen(queued(string_to_uuid(name)))
+    groups_ = sorted({r.group for r in records if r.group})
+    for group in groups_:
+        pipe.smembers(group_replicas(string_to_uuid(group)))
     results = await pipe.execute(raise_on_error=False)
+    base = 2 * len(records) + len(unregistered)
+    routable: set[str] = set()
+    for k in range(len(groups_)):
+        found = results[base + k]
+        routable |= {_text(n) for n in found} if isinstance(found, set) else set()
     out: list[AgentStatus] = []
     for i, record in enumerate(records):
         groups, held = results[2 * i], results[2 * i + 1]
@@ -107,6 +126,8 @@ async def agent_statuses(redis: Redis) -> list[AgentStatus]:
                 queued=lag + (held if isinstance(held, int) else 0),
                 processed=processed,
                 parent=record.parent,
+                group=record.group,
+                routable=record.group is None or record.name in routable,
                 inbox=record.inbox,
                 registered_at=record.registered_at,
             )

@@ -68,6 +68,8 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
     sent_at: int | None = None
     deliveries: int = 1
     """How many times the bus has delivered this entry, this time included."""
+    expires_at: int | None = None
+    """Milliseconds since the epoch after which the entry is dead-lettered unhandled (ttl)."""
 
 
 class Reply(msgspec.Struct, frozen=True, kw_only=True):
@@ -198,6 +200,7 @@ def decode_message(
         metadata=metadata,
         sent_at=_int(fields, "sent_at"),
         deliveries=deliveries,
+        expires_at=_int(fields, "expires_at"),
     )
 
 

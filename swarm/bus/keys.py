@@ -14,6 +14,10 @@ multi-key command touches for that agent hashes to one Redis Cluster slot::
     swarm:{<agent_id>}:queued           stream: messages for a name nobody registered yet
     swarm:queued                        set: names with a queued stream (the coordinator drains)
     swarm:coordinator:<id>              a coordinator's presence key, refreshed with a TTL
+    swarm:{<group_id>}:replicas         set: the routable replica names of group <name>
+    swarm:{<group_id>}:rooms            hash: room -> replica name (a room sticks to one)
+    swarm:{<group_id>}:picked:<msg id>  marker: the replica a group message was routed to
+    swarm:{<group_id>}:turn             counter: the group's round-robin position
 
 Consumer groups are not keys: one ``XREADGROUP`` names a single group for all the streams it
 reads, so every inbox uses the same group name, :data:`WORKER_GROUP`.
@@ -31,6 +35,10 @@ __all__ = [
     "coordinator_presence",
     "dead_letters",
     "errors",
+    "group_picked",
+    "group_replicas",
+    "group_rooms",
+    "group_turn",
     "hash_tag",
     "inbox",
     "presence",
@@ -124,3 +132,23 @@ def coordinator_pattern() -> str:
 def bus_dead_letters() -> str:
     """Bus entries the coordinator could not route (undecodable, unknown id, hop limit)."""
     return f"{PREFIX}:bus:dead"
+
+
+def group_replicas(group_id: str) -> str:
+    """Set of the replica names the coordinator routes group ``group_id``'s messages to."""
+    return f"{PREFIX}:{hash_tag(group_id)}:replicas"
+
+
+def group_rooms(group_id: str) -> str:
+    """Hash room -> replica name: the replica each room of the group sticks to."""
+    return f"{PREFIX}:{hash_tag(group_id)}:rooms"
+
+
+def group_picked(group_id: str, message_id: str) -> str:
+    """Marker holding the replica a group message went to (a re-route picks the same one)."""
+    return f"{PREFIX}:{hash_tag(group_id)}:picked:{message_id}"
+
+
+def group_turn(group_id: str) -> str:
+    """The group's round-robin counter."""
+    return f"{PREFIX}:{hash_tag(group_id)}:turn"

@@ -22,23 +22,35 @@ class AgentRecord(msgspec.Struct, frozen=True, kw_only=True):
     inbox: str
     registered_at: int = 0
     parent: str | None = None
+    group: str | None = None
+    """For a replica (``<group>#<n>``): the group name it answers for."""
 
 
 _decoder = msgspec.json.Decoder(AgentRecord)
 
 
 async def register_agent(
-    redis: Redis, name: str, agent_id: str | None = None, *, parent: str | None = None
+    redis: Redis,
+    name: str,
+    agent_id: str | None = None,
+    *,
+    parent: str | None = None,
+    group: str | None = None,
 ) -> AgentRecord:
     """Record agent ``name`` in the registry and create its inbox group at id 0.
 
     ``agent_id`` defaults to ``string_to_uuid(name)`` (the elizaOS id). Idempotent: the
     first registration's timestamp is kept, and the group is never reset. ``parent`` (an
-    agent id) is recorded when given.
+    agent id) and ``group`` (the replica group's name) are recorded when given.
     """
     agent_id = agent_id or string_to_uuid(name)
     record = AgentRecord(
-        name=name, id=agent_id, inbox=inbox(agent_id), registered_at=now_ms(), parent=parent
+        name=name,
+        id=agent_id,
+        inbox=inbox(agent_id),
+        registered_at=now_ms(),
+        parent=parent,
+        group=group,
     )
     await ensure_group(redis, record.inbox)
     await redis.hsetnx(registry(), name, msgspec.json.encode(record))
@@ -47,8 +59,12 @@ async def register_agent(
     if stored.id != agent_id:  # the same name re-registered with another id: newest wins
         await redis.hset(registry(), name, msgspec.json.encode(record))
         return record
-    if parent is not None and stored.parent != parent:
-        stored = msgspec.structs.replace(stored, parent=parent)
+    if (parent is not None and stored.parent != parent) or (
+        group is not None and stored.group != group
+    ):
+        stored = msgspec.structs.replace(
+            stored, parent=parent or stored.parent, group=group or stored.group
+        )
         await redis.hset(registry(), name, msgspec.json.encode(stored))
     return stored
 

@@ -49,10 +49,27 @@ async def _list(url: str) -> list[AgentStatus]:
 
 
 def format_table(found: list[AgentStatus]) -> str:
-    """One line per agent, aligned columns."""
+    """One line per agent, aligned columns; a replica group's line, then its replicas under it."""
     names = {a.id: a.name for a in found}
     rows = [("NAME", "ID", "STATUS", "WORKERS", "QUEUED", "PROCESSED", "PARENT")]
+    groups: dict[str, list[AgentStatus]] = {}
     for a in found:
+        if a.group is not None:
+            groups.setdefault(a.group, []).append(a)
+    listed: set[str] = set()
+    for a in found:
+        if a.group is not None:
+            if a.group in listed:
+                continue
+            listed.add(a.group)
+            members = groups[a.group]
+            live = sum(1 for m in members if m.routable)
+            rows.append((a.group, "-", f"group: {live} routable", "", "", "", "-"))
+            for m in members:
+                status = m.status if m.routable else f"{m.status}, draining"
+                counts = (str(m.workers), str(m.queued), str(m.processed))
+                rows.append((f"  {m.name}", m.id, status, *counts, "-"))
+            continue
         parent = names.get(a.parent, a.parent) if a.parent else "-"
         row = (a.name, a.id, a.status, str(a.workers), str(a.queued), str(a.processed), parent)
         rows.append(row)

@@ -31,7 +31,7 @@ def coordinator() -> None:
 
 async def _run(settings: Settings) -> None:
     # The coordinator's imports are not needed by other commands.
-    from coordinator import serve, store_recipients
+    from coordinator import CoordinatorOptions, serve, store_recipients
     from swarm.bus import connect_settings
     from swarm.memory import store_from_settings
 
@@ -48,6 +48,7 @@ async def _run(settings: Settings) -> None:
             await store.init()
         await serve(
             redis,
+            CoordinatorOptions(replica_strategy=settings.replica_strategy),
             store=store,
             recipients=store_recipients(store) if store is not None else None,
             health_port=settings.health_port,

@@ -30,6 +30,14 @@ def worker(
         int | None,
         typer.Option(min=1, help="Rooms handled in parallel (default: SWARM_WORKER_CONCURRENCY)."),
     ] = None,
+    replicas: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Host each character as N replicas NAME#1..N, addressed together as NAME.",
+        ),
+    ] = None,
 ) -> None:
     """Host the agents of the given characters until SIGTERM/SIGINT drains the worker.
 
@@ -39,7 +47,9 @@ def worker(
 
     sources = [*(characters or []), *(paths or [])]
     try:
-        anyio.run(lambda: host_agents(Settings(), sources, concurrency=concurrency))
+        anyio.run(
+            lambda: host_agents(Settings(), sources, concurrency=concurrency, replicas=replicas)
+        )
     except SwarmError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None

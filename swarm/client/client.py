@@ -21,11 +21,23 @@ from swarm.bus import (
     decode_reply,
     delegate,
     encode_message,
+    group_id,
+    group_members,
     keys,
+    list_agents,
+    live_workers,
     publish,
     resolve_agent,
+    retire_replicas,
+    routable_replicas,
 )
-from swarm.errors import DeliveryTimeoutError, PermissionDeniedError, ProtocolError, SwarmError
+from swarm.errors import (
+    DeliveryTimeoutError,
+    PermissionDeniedError,
+    ProtocolError,
+    SwarmError,
+    UnknownAgentError,
+)
 from swarm.hierarchy import Permissions, TaskResult
 from swarm.ids import is_uuid
 from swarm.types import Content, now_ms
@@ -190,6 +202,51 @@ class SwarmClient:
             raise SwarmError(f"creating a child of {parent!r} failed: {error}")
         return reply.text
 
+    async def scale_up(
+        self,
+        group: str,
+        count: int = 1,
+        *,
+        timeout: float = DEFAULT_TIMEOUT_S,  # noqa: ASYNC109  # the documented API
+    ) -> list[str]:
+        """Have a live worker hosting replica group ``group`` host ``count`` more replicas.
+
+        Returns the new replicas' names; they receive the group's messages at once. Raises
+        SwarmError when no live worker hosts the group or the worker refused.
+        """
+        self._check_open()
+        members = group_members(await list_agents(self._redis), group)
+        live = await live_workers(self._redis)
+        host = next((m for m in members if live.get(m.id)), None)
+        if host is None:
+            raise SwarmError(
+                f"no live worker hosts a replica of {group!r}; start one with "
+                f"`swarm worker --replicas N --characters ...`"
+            )
+        metadata = {"control": "scale_up", "count": count}
+        reply = await self.send(host.name, "scale up", timeout=timeout, metadata=metadata)
+        error = reply.content.data.get("error") or reply.error
+        if error:
+            raise SwarmError(f"scaling {group!r} up failed: {error}")
+        return [str(n) for n in reply.content.data.get("replicas", [])]
+
+    async def scale_down(self, group: str, count: int = 1) -> list[str]:
+        """Stop routing ``group``'s messages to its ``count`` highest-numbered replicas.
+
+        Nothing is lost: their workers keep serving what is already in their inboxes. Returns
+        the retired names; a group keeps at least one routable replica.
+        """
+        self._check_open()
+        routable = await routable_replicas(self._redis, group)
+        if count < 1 or count >= len(routable):
+            raise SwarmError(
+                f"cannot scale {group!r} down by {count}: it has {len(routable)} routable "
+                "replica(s) and keeps at least one; pass 1.." + str(max(len(routable) - 1, 0))
+            )
+        retired = routable[-count:]
+        await retire_replicas(self._redis, group, retired)
+        return retired
+
     @overload
     async def send(
         self,
@@ -281,7 +338,13 @@ class SwarmClient:
             raise ProtocolError(
                 f"message id {message_id[:60]!r} is not a UUID; omit it or send one"
             )
-        agent = await resolve_agent(self._redis, to)
+        try:
+            agent = await resolve_agent(self._redis, to)
+        except UnknownAgentError:
+            group = await self._group(to)
+            if group is None:
+                raise
+            return await self._post_group(group, text, room, metadata, reply_to, message_id)
         message_id = message_id or str(uuid.uuid4())
         stream = keys.reply_stream(agent.id, message_id) if reply_to else None
         fields = encode_message(
@@ -296,6 +359,37 @@ class SwarmClient:
             sent_at=now_ms(),
         )
         await self._redis.xadd(agent.inbox, fields)  # type: ignore[arg-type]
+        return message_id, stream
+
+    async def _group(self, to: str) -> str | None:
+        for record in await list_agents(self._redis):
+            if record.group is not None and to in (record.group, group_id(record.group)):
+                return record.group
+        return None
+
+    async def _post_group(
+        self,
+        group: str,
+        text: str,
+        room: str | None,
+        metadata: Mapping[str, Any] | None,
+        reply_to: bool,
+        message_id: str | None,
+    ) -> tuple[str, str | None]:
+        """A replica group is reached through the coordinator, which picks the replica."""
+        message_id = message_id or str(uuid.uuid4())
+        stream = keys.reply_stream(group_id(group), message_id) if reply_to else None
+        command = BusCommand(
+            kind="send",
+            to=group,
+            text=text,
+            message_id=message_id,
+            room=room,
+            reply_to=stream,
+            metadata=dict(metadata or {}),
+            sent_at=now_ms(),
+        )
+        await publish(self._redis, command)
         return message_id, stream
 
     async def _exchange(

@@ -82,10 +82,12 @@ class Fleet:
         )
         return proc
 
-    def worker(self, *files: Path) -> subprocess.Popen[bytes]:
-        """Start a worker hosting ``files`` and wait until a presence key lists its agents."""
+    def worker(self, *files: Path, replicas: int | None = None) -> subprocess.Popen[bytes]:
+        """Start a worker hosting ``files`` (as ``replicas`` each, when given) and wait until a
+        presence key lists its agents."""
         before = set(self.redis.scan_iter(match=keys.presence_pattern()))
-        proc = self._start("worker", "worker", "--characters", *map(str, files))
+        extra = ["--replicas", str(replicas)] if replicas is not None else []
+        proc = self._start("worker", "worker", *extra, "--characters", *map(str, files))
         wait_for(
             lambda: (
                 proc.poll() is None
