@@ -16,6 +16,7 @@ from swarm.cli import (
     db,
     delegate,
     down,
+    scale,
     send,
     serve,
     up,
@@ -42,9 +43,22 @@ def _root() -> None:
 
 
 # Each command module exposes ``register(app)``; add new commands here, one line each.
-for _module in (validate, db, up, down, send, worker, coordinator, agents, broadcast, serve, bench):
+for _module in (
+    validate,
+    db,
+    up,
+    down,
+    send,
+    worker,
+    coordinator,
+    agents,
+    broadcast,
+    delegate,
+    scale,
+    serve,
+    bench,
+):
     _module.register(app)
-delegate.register(app)
 
 
 def main() -> None:

@@ -247,6 +247,30 @@ class SwarmClient:
         await retire_replicas(self._redis, group, retired)
         return retired
 
+    async def scale(
+        self,
+        group: str,
+        replicas: int,
+        *,
+        timeout: float = DEFAULT_TIMEOUT_S,  # noqa: ASYNC109  # the documented API
+    ) -> list[str]:
+        """Give replica group ``group`` exactly ``replicas`` routable replicas (scale up or
+        down as needed); returns the routable replicas' names afterwards."""
+        self._check_open()
+        if replicas < 1:
+            raise SwarmError(f"a replica group keeps at least one replica; got {replicas}")
+        current = await routable_replicas(self._redis, group)
+        if not current:
+            raise UnknownAgentError(
+                f"no replica group named {group!r}; start one with "
+                "`swarm worker --replicas N --characters ...`"
+            )
+        if replicas > len(current):
+            await self.scale_up(group, replicas - len(current), timeout=timeout)
+        elif replicas < len(current):
+            await self.scale_down(group, len(current) - replicas)
+        return await routable_replicas(self._redis, group)
+
     @overload
     async def send(
         self,

@@ -191,3 +191,27 @@ async def test_an_expired_message_in_an_offline_inbox_is_dead_lettered_when_the_
     finally:
         await store.close()
         await redis.aclose()
+
+
+@pytest.mark.anyio
+async def test_swarm_scale_sets_the_number_of_routable_replicas(
+    fleet: Fleet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`swarm scale Eliza 2` then `swarm scale Eliza 1`: up hosts Eliza#2, down retires it."""
+    from typer.testing import CliRunner
+
+    from swarm.cli import app
+
+    fleet.coordinator()
+    fleet.worker(ELIZA, replicas=1)
+    async with SwarmClient(fleet.redis_url) as client:
+        assert await ask(client, "warm up") == "Eliza#1"  # the worker is serving
+    monkeypatch.setenv("SWARM_REDIS_URL", fleet.redis_url)
+    runner = CliRunner()
+    up = await anyio.to_thread.run_sync(lambda: runner.invoke(app, ["scale", "Eliza", "2"]))
+    assert (up.exit_code, up.output.strip()) == (0, "Eliza: 2 replica(s): Eliza#1, Eliza#2")
+    down = await anyio.to_thread.run_sync(lambda: runner.invoke(app, ["scale", "Eliza", "1"]))
+    assert (down.exit_code, down.output.strip()) == (0, "Eliza: 1 replica(s): Eliza#1")
+    unknown = await anyio.to_thread.run_sync(lambda: runner.invoke(app, ["scale", "Nobody", "2"]))
+    assert unknown.exit_code == 1
+    assert "no replica group named 'Nobody'" in unknown.output
