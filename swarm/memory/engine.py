@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+import psycopg
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -20,7 +21,7 @@ from sqlalchemy.pool import StaticPool
 from swarm.errors import ConfigError
 from swarm.memory.retry import redact_url
 
-__all__ = ["SQLITE_BUSY_TIMEOUT_MS", "build_engine", "parse_store_url"]
+__all__ = ["SQLITE_BUSY_TIMEOUT_MS", "build_engine", "connect_driver", "parse_store_url"]
 
 # How long a SQLite writer waits for another process's write lock before "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -56,6 +57,21 @@ def parse_store_url(url: str) -> URL:
     return parsed.set(drivername=driver)
 
 
+def _pg_connect_args(schema: str | None) -> dict[str, Any]:
+    connect_args: dict[str, Any] = {"connect_timeout": 10}
+    if schema:
+        connect_args["options"] = f"-c search_path={schema},public"
+    return connect_args
+
+
+async def connect_driver(engine: AsyncEngine, schema: str | None) -> psycopg.AsyncConnection[Any]:
+    """A psycopg connection set up as the PostgreSQL pool's are, outside the pool, in
+    autocommit (the store's hot path holds one)."""
+    args, params = engine.dialect.create_connect_args(engine.url)
+    params.update(_pg_connect_args(schema))
+    return await psycopg.AsyncConnection.connect(*args, autocommit=True, **params)
+
+
 def build_engine(url: URL, *, pool_size: int, schema: str | None) -> AsyncEngine:
     """An engine for ``url`` (from :func:`parse_store_url`); connects lazily."""
     common: dict[str, Any] = {
@@ -63,15 +79,12 @@ def build_engine(url: URL, *, pool_size: int, schema: str | None) -> AsyncEngine
         "json_deserializer": msgspec.json.decode,
     }
     if url.get_backend_name() == "postgresql":
-        connect_args: dict[str, Any] = {"connect_timeout": 10}
-        if schema:
-            connect_args["options"] = f"-c search_path={schema},public"
         return create_async_engine(
             url,
             pool_size=pool_size,
             max_overflow=0,
             pool_timeout=30,
-            connect_args=connect_args,
+            connect_args=_pg_connect_args(schema),
             **common,
         )
     memory = url.database in (None, "", ":memory:")

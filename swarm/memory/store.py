@@ -23,7 +23,8 @@ from swarm.memory import memories as mem
 from swarm.memory import pg_hotpath as hot
 from swarm.memory.codec import row_memory
 from swarm.memory.directory import DirectoryMixin
-from swarm.memory.engine import build_engine, parse_store_url
+from swarm.memory.engine import build_engine, connect_driver, parse_store_url
+from swarm.memory.held import HeldConnection
 from swarm.memory.migrations import SchemaInfo, upgrade
 from swarm.memory.retry import (
     RetryPolicy,
@@ -74,6 +75,7 @@ class MemoryStore(DirectoryMixin, WorkMixin):
         self.schema = schema if self._url.get_backend_name() == "postgresql" else None
         self.retry = retry or RetryPolicy()
         self._engine: AsyncEngine | None = None
+        self._held = HeldConnection(self._connect_held)
         self._info: SchemaInfo | None = None
         self._tables: Tables | None = None
         self._init_lock = anyio.Lock()
@@ -121,6 +123,7 @@ class MemoryStore(DirectoryMixin, WorkMixin):
     async def close(self) -> None:
         """Release every connection; the store cannot be used afterwards."""
         self._closed = True
+        await self._held.close()
         if self._engine is not None:
             with anyio.CancelScope(shield=True):
                 await self._engine.dispose()
@@ -153,14 +156,33 @@ class MemoryStore(DirectoryMixin, WorkMixin):
         return await self._guard(lambda: self._once(fn), what)
 
     async def _hot(self, fn: Callable[[hot.Conn], Awaitable[T]], what: str) -> T:
-        """Run ``fn`` on the pooled psycopg connection in autocommit (PostgreSQL's hot path:
-        each call is one statement, hence its own transaction), retrying like :meth:`_run`."""
+        """Run ``fn`` on a psycopg connection in autocommit (PostgreSQL's hot path: each call
+        is one statement, hence its own transaction), retrying like :meth:`_run`."""
         self._schema_info  # noqa: B018 - raises a clear error before init()
         return await self._guard(lambda: self._on_driver(fn), what)
 
-    async def _on_driver(self, fn: Callable[[hot.Conn], Awaitable[T]]) -> T:
+    async def _connect_held(self) -> hot.Conn:
         if self._engine is None:
             raise StoreError("the store is closed or not initialised; await store.init() first")
+        return await connect_driver(self._engine, self.schema)
+
+    async def _on_driver(self, fn: Callable[[hot.Conn], Awaitable[T]]) -> T:
+        """``fn`` on the held connection when it is free (no pool checkout), else on a pooled
+        one; driver errors look as they do through SQLAlchemy (same retries and messages)."""
+        if self._engine is None:
+            raise StoreError("the store is closed or not initialised; await store.init() first")
+        if not self._held.busy:
+            try:
+                return await self._held.run(fn)
+            except psycopg.Error as exc:
+                raise DBAPIError.instance(
+                    None,
+                    None,
+                    exc,
+                    psycopg.Error,
+                    connection_invalidated=not self._held.connected,
+                    dialect=self._engine.dialect,
+                ) from exc
         async with self._engine.connect() as conn:
             driver = cast("hot.Conn", (await conn.get_raw_connection()).driver_connection)
             try:
