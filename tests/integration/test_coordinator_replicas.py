@@ -139,6 +139,13 @@ async def test_scale_down_loses_nothing_and_stops_routing_to_the_retired_replica
     try:
         async with SwarmClient(fleet.redis_url) as client:
             before = [await client.send("Eliza", f"b{i}", wait=False) for i in range(10)]
+            # The coordinator routes asynchronously: scale down only once all ten are routed.
+            inboxes = [keys.inbox(string_to_uuid(n)) for n in names]
+            # entries-added, not XLEN: workers trim the entries they have acked.
+            wait_for(
+                lambda: sum(fleet.redis.xinfo_stream(i)["entries-added"] for i in inboxes) >= 10,
+                "the first ten routed",
+            )
             assert await client.scale_down("Eliza", 1) == ["Eliza#2"]
             after = [await client.send("Eliza", f"a{i}", wait=False) for i in range(6)]
             handled: dict[str, list[str]] = {}
