@@ -26,6 +26,7 @@ from typing import Any
 import anyio
 import msgspec
 from anyio.abc import TaskStatus
+from anyio.lowlevel import checkpoint_if_cancelled
 from redis.exceptions import ResponseError
 
 from swarm.bus import (
@@ -370,9 +371,12 @@ class Worker:
             self._work_scope = work
             if self._stopping.is_set():
                 work.deadline = anyio.current_time() + self.options.drain_timeout_s
+            # No more lanes than `concurrency`: each lane runs one handler call at a time, so
+            # the limiter could never make one wait; skipping it saves two checkpoints a call.
+            limiter = self._limiter if len(lanes) > self.options.concurrency else None
             async with anyio.create_task_group() as tg:
                 for lane in lanes.values():
-                    tg.start_soon(self._run_lane, lane, outcomes, failures, deferred)
+                    tg.start_soon(self._run_lane, lane, outcomes, failures, deferred, limiter)
         self._work_scope = None
         self.metrics.in_flight.set(0)
         self._deferred = sorted(deferred, key=lambda e: id_key(e.entry_id))
@@ -385,11 +389,16 @@ class Worker:
         outcomes: list[Done],
         failures: list[Failed],
         deferred: list[Entry],
+        limiter: anyio.CapacityLimiter | None,
     ) -> None:
         for index, entry in enumerate(lane):
             assert entry.message is not None
             partials = _Partials(self._redis, entry)
-            async with self._limiter:
+            if limiter is not None:
+                await limiter.acquire()
+            else:
+                await checkpoint_if_cancelled()  # a drain deadline stops the lane here too
+            try:
                 started = time.perf_counter()
                 try:
                     outcome = await self._handler.handle(entry.message, partials)
@@ -399,6 +408,9 @@ class Worker:
                     return
                 finally:
                     self.metrics.processing.observe(time.perf_counter() - started)
+            finally:
+                if limiter is not None:
+                    limiter.release()
             outcomes.append((entry, outcome, partials.count))
 
     async def _last_errors(self, entries: list[Entry]) -> dict[tuple[str, str], str]:
