@@ -1,8 +1,8 @@
 """The Handler that runs agent turns: ``AgentRuntime`` per agent, one ``MemoryStore`` per batch.
 
-Per batch, before the turns: one ``store.get_memories_by_ids(...)`` for every message's
-response id (:meth:`RuntimeHandler.prepare`), so no turn reads the store to find out whether
-it was answered before. Per message: ``runtime.process_message(memory, persist=False,
+Per batch, before the turns: one ``store.get_memories_by_ids(...)`` for the response ids of
+the messages that may have been answered before (:meth:`RuntimeHandler.prepare`; a first
+delivery of an entry-id message cannot have been), so no turn reads the store to find out. Per message: ``runtime.process_message(memory, persist=False,
 callback=..., known_replies=...)`` (partials go to the reply stream as they come). Per batch,
 after the turns: one ``store.create_memories(...)`` with every memory the batch's turns
 created, before the worker sends replies and acks. A redelivered message is recognised by the
@@ -154,11 +154,25 @@ class RuntimeHandler:
     async def prepare(self, messages: Sequence[Message]) -> None:
         """Look up the stored responses of a whole batch at once (one store read).
 
+        Only messages that may have been answered before are looked up: a redelivery, or a
+        message whose id the sender chose (it may be a retried send). A first delivery of an
+        entry whose id derives from the entry id cannot have a stored response (entry ids
+        are never reused in a stream), so it needs no look-up at all.
+
         Each result serves one turn: a message that comes again later is looked up again. A
-        failed look-up is not fatal: every turn then looks for its own response.
+        failed look-up is not fatal: every such turn then looks for its own response.
         """
-        wanted = [response_id(m.id, m.agent_id) for m in messages if m.agent_id in self._runtimes]
-        self._known = {}
+        known: dict[str, Memory | None] = {}
+        wanted: list[str] = []
+        for message in messages:
+            if message.agent_id not in self._runtimes:
+                continue
+            reply_id = response_id(message.id, message.agent_id)
+            if message.deliveries > 1 or message.id_from_sender:
+                wanted.append(reply_id)
+            else:
+                known[reply_id] = None
+        self._known = known
         if not wanted:
             return
         try:
@@ -166,11 +180,10 @@ class RuntimeHandler:
         except Exception as exc:
             log.warning("batch reply look-up failed (%s); each turn looks up its own", exc)
             return
-        known: dict[str, Memory | None] = dict.fromkeys(wanted)
+        known.update(dict.fromkeys(wanted))
         for memory in found:
             if memory.id is not None:
                 known[memory.id] = memory
-        self._known = known
 
     async def handle(self, message: Message, partial: PartialSink) -> Outcome:
         runtime = self._runtimes.get(message.agent_id)

@@ -374,9 +374,13 @@ class Worker:
             # No more lanes than `concurrency`: each lane runs one handler call at a time, so
             # the limiter could never make one wait; skipping it saves two checkpoints a call.
             limiter = self._limiter if len(lanes) > self.options.concurrency else None
-            async with anyio.create_task_group() as tg:
-                for lane in lanes.values():
-                    tg.start_soon(self._run_lane, lane, outcomes, failures, deferred, limiter)
+            if len(lanes) == 1:  # one room: nothing to run beside it, so no task to spawn
+                (lane,) = lanes.values()
+                await self._run_lane(lane, outcomes, failures, deferred, None)
+            else:
+                async with anyio.create_task_group() as tg:
+                    for lane in lanes.values():
+                        tg.start_soon(self._run_lane, lane, outcomes, failures, deferred, limiter)
         self._work_scope = None
         self.metrics.in_flight.set(0)
         self._deferred = sorted(deferred, key=lambda e: id_key(e.entry_id))

@@ -70,6 +70,9 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
     """How many times the bus has delivered this entry, this time included."""
     expires_at: int | None = None
     """Milliseconds since the epoch after which the entry is dead-lettered unhandled (ttl)."""
+    id_from_sender: bool = False
+    """The sender wrote the ``id`` field: the same id may come again in a new entry (a
+    retried send). An id derived from the entry id is new with every entry."""
 
 
 class Reply(msgspec.Struct, frozen=True, kw_only=True):
@@ -182,7 +185,8 @@ def decode_message(
             metadata = _object.decode(fields["metadata"])
         except msgspec.DecodeError as exc:
             raise ProtocolError(f"field 'metadata': {exc}; send a JSON object") from None
-    message_id = fields.get("id") or derived_id("entry", agent_id, entry_id)
+    given = fields.get("id")
+    message_id = given or derived_id("entry", agent_id, entry_id)
     if not is_uuid(message_id):
         raise ProtocolError(f"field 'id': {message_id[:60]!r} is not a UUID; omit it or send one")
     reply_to = fields.get("reply_to") or None
@@ -201,6 +205,7 @@ def decode_message(
         sent_at=_int(fields, "sent_at"),
         deliveries=deliveries,
         expires_at=_int(fields, "expires_at"),
+        id_from_sender=bool(given),
     )
 
 

@@ -33,6 +33,14 @@ def test_minimal_hand_written_entry_decodes_with_defaults() -> None:
     assert (message.reply_to, message.partials, message.deliveries) == (None, False, 1)
 
 
+def test_a_message_tells_whether_its_id_came_from_the_sender() -> None:
+    """An `id` field marks the message id as the sender's; a derived id is not."""
+    derived = decode_message({"text": "x"}, agent_id=AGENT, entry_id="1-0")
+    given = decode_message({"text": "x", "id": AGENT}, agent_id=AGENT, entry_id="1-0")
+    assert (derived.id_from_sender, given.id_from_sender) == (False, True)
+    assert given.id == AGENT
+
+
 def test_room_names_map_to_uuids_and_uuids_pass_through() -> None:
     """A room name becomes string_to_uuid(name); a UUID room is kept as is."""
     named = decode_message({"text": "x", "room": "r1"}, agent_id=AGENT, entry_id="1-0")

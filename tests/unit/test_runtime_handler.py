@@ -111,7 +111,9 @@ async def test_prepare_reads_a_whole_batch_once_and_turns_read_nothing_more() ->
     """prepare() makes one get_memories_by_ids call; the batch's turns then do no look-up."""
     handler, store, agent_id = await _real_handler()
     messages = [
-        decode_message({"text": f"m{i}", "room": f"r{i}"}, agent_id=agent_id, entry_id=f"{i}-0")
+        decode_message(
+            {"text": f"m{i}", "room": f"r{i}"}, agent_id=agent_id, entry_id=f"{i}-0", deliveries=2
+        )
         for i in range(4)
     ]
     await handler.prepare(messages)
@@ -121,26 +123,61 @@ async def test_prepare_reads_a_whole_batch_once_and_turns_read_nothing_more() ->
     assert [o.replayed for o in outcomes] == [False] * 4
 
 
+async def test_first_deliveries_of_entry_id_messages_need_no_look_up() -> None:
+    """A batch of first deliveries whose ids derive from their entries reads the store not once."""
+    handler, store, agent_id = await _real_handler()
+    messages = [
+        decode_message({"text": f"m{i}", "room": "r"}, agent_id=agent_id, entry_id=f"{i}-0")
+        for i in range(3)
+    ]
+    await handler.prepare(messages)
+    outcomes = [await handler.handle(m, _no_partials) for m in messages]
+    assert "get_memories_by_ids" not in store.calls
+    assert "get_memory" not in store.calls
+    assert [o.replayed for o in outcomes] == [False] * 3
+
+
 async def test_prepare_finds_stored_replies_and_they_are_replayed() -> None:
-    """A message whose reply is in the store is replayed from the batch look-up."""
+    """A redelivered message whose reply is in the store is replayed from the batch look-up."""
     handler, store, agent_id = await _real_handler()
     message = decode_message({"text": "hello", "room": "r"}, agent_id=agent_id, entry_id="1-0")
     first = await handler.handle(message, _no_partials)
     await handler.persist([first])
     handler, _, _ = await _real_handler_on(store)
     store.calls.clear()
-    await handler.prepare([message])
-    again = await handler.handle(message, _no_partials)
+    again_message = decode_message(
+        {"text": "hello", "room": "r"}, agent_id=agent_id, entry_id="1-0", deliveries=2
+    )
+    await handler.prepare([again_message])
+    again = await handler.handle(again_message, _no_partials)
     assert again.replayed
     assert again.records == ()
     assert again.content == first.content
     assert "get_memory" not in store.calls
 
 
+async def test_a_resent_message_with_the_senders_id_is_replayed() -> None:
+    """A new entry carrying an id already answered (a retried send) gets the stored reply."""
+    handler, store, agent_id = await _real_handler()
+    fields = {"text": "hello", "room": "r", "id": string_to_uuid("retried send")}
+    first = await handler.handle(
+        decode_message(fields, agent_id=agent_id, entry_id="1-0"), _no_partials
+    )
+    await handler.persist([first])
+    handler, _, _ = await _real_handler_on(store)
+    resent = decode_message(fields, agent_id=agent_id, entry_id="2-0")
+    await handler.prepare([resent])
+    again = await handler.handle(resent, _no_partials)
+    assert (again.replayed, again.content) == (True, first.content)
+    assert store.calls.count("get_memories_by_ids") == 1
+
+
 async def test_a_failed_prepare_leaves_each_turn_to_its_own_look_up() -> None:
     """When the batch look-up fails, handle() still answers (reading its own reply id)."""
     handler, store, agent_id = await _real_handler()
-    message = decode_message({"text": "hello", "room": "r"}, agent_id=agent_id, entry_id="1-0")
+    message = decode_message(
+        {"text": "hello", "room": "r"}, agent_id=agent_id, entry_id="1-0", deliveries=2
+    )
     store.down = True
     await handler.prepare([message])
     store.down = False
