@@ -14,7 +14,7 @@ other, under the same load:
 Load: ``C`` senders (C = concurrency), each in its own room, each sending a message and
 waiting for its reply before sending the next. Latency is send -> reply read.
 
-    .venv/bin/python -m bench.streams [--messages 5000] [--concurrency 1 64]
+    .venv/bin/python -m bench.streams [--messages 5000] [--concurrency 1 64] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -204,23 +204,58 @@ def run_streams(
     kinds: Sequence[str] = KINDS,
     pg_url: str = DEFAULT_PG_URL,
     warmup: int = 200,
+    repeat: int = 1,
     progress: Callable[[str], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Every kind at every concurrency, against one private redis-server: a row each.
+    """Every kind at every concurrency, ``repeat`` rounds, one private redis-server: a row each.
 
     ``messages`` is the count at the highest concurrency; C=1 runs a fifth of it (at least
-    100), since one sender at a time is slow to collect.
+    100), since one sender at a time is slow to collect. Within a round the kinds run one
+    right after the other, so a round's full/raw ratio compares servers under the same load
+    on the machine; each row holds the medians over the rounds (see :func:`summarize`).
     """
-    rows: list[dict[str, Any]] = []
+    runs: list[dict[str, Any]] = []
     with private_redis() as url:
         for c in concurrency:
             total = messages if c > 1 else max(100, messages // 5)
             total -= total % c
-            for kind in kinds:
-                if progress is not None:
-                    progress(f"{kind} echo, C={c}" if kind != "full" else f"full path, C={c}")
-                result = run_one(kind, url, total, c, pg_url=pg_url, warmup=warmup)
-                rows.append({"kind": kind, "concurrency": c, **result})
+            for round_ in range(repeat):
+                for kind in kinds:
+                    if progress is not None:
+                        what = f"{kind} echo" if kind != "full" else "full path"
+                        progress(f"{what}, C={c}, round {round_ + 1}/{repeat}")
+                    result = run_one(kind, url, total, c, pg_url=pg_url, warmup=warmup)
+                    runs.append({"kind": kind, "concurrency": c, "round": round_, **result})
+    return summarize(runs)
+
+
+def summarize(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per (kind, concurrency): the median of each figure over the rounds.
+
+    Each row lists every round's msg/s (``msg_s_each``); a full-path row also has each
+    round's full/raw throughput ratio (``vs_raw_each``) and their median (``vs_raw``).
+    """
+    groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for run in runs:
+        groups.setdefault((run["kind"], run["concurrency"]), []).append(run)
+    raw_by_round = {(r["concurrency"], r["round"]): r["msg_s"] for r in runs if r["kind"] == "raw"}
+    rows: list[dict[str, Any]] = []
+    for (kind, c), group in groups.items():
+        row: dict[str, Any] = {"kind": kind, "concurrency": c, "rounds": len(group)}
+        row["messages"] = group[0]["messages"]
+        for figure in ("msg_s", "p50_ms", "p99_ms", "server_cpu_us_per_msg"):
+            row[figure] = statistics.median(r[figure] for r in group)
+        row["msg_s_each"] = [r["msg_s"] for r in group]
+        if kind == "full":
+            paired = [
+                r["msg_s"] / raw_by_round[(c, r["round"])]
+                for r in group
+                if (c, r["round"]) in raw_by_round
+            ]
+            if paired:
+                row["vs_raw_each"] = paired
+                row["vs_raw"] = statistics.median(paired)
+        rows.append(row)
     return rows
 
 
@@ -229,6 +264,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=5000, help="per scenario at C=64")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 64])
     parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS)
+    parser.add_argument("--repeat", type=int, default=1, help="rounds; rows give medians")
     parser.add_argument("--pg-url", default=os.environ.get("SWARM_BENCH_PG_URL", DEFAULT_PG_URL))
     parser.add_argument("--profile", metavar="OUT", help="py-spy a server into OUT (.svg/.txt)")
     parser.add_argument("--profile-kind", default="full", choices=KINDS)
@@ -237,7 +273,11 @@ def main() -> None:
         _profile_full(args)
         return
     rows = run_streams(
-        messages=args.messages, concurrency=args.concurrency, kinds=args.kinds, pg_url=args.pg_url
+        messages=args.messages,
+        concurrency=args.concurrency,
+        kinds=args.kinds,
+        pg_url=args.pg_url,
+        repeat=args.repeat,
     )
     print(f"{'server':6} {'C':>3} {'msg/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'cpu us/msg':>10}")
     for r in rows:
@@ -245,10 +285,12 @@ def main() -> None:
             f"{r['kind']:6} {r['concurrency']:>3} {r['msg_s']:>9.0f} "
             f"{r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['server_cpu_us_per_msg']:>10.0f}"
         )
-    by = {(r["kind"], r["concurrency"]): r["msg_s"] for r in rows}
-    for c in args.concurrency:
-        if ("full", c) in by and ("raw", c) in by:
-            print(f"full/raw throughput at C={c}: {by[('full', c)] / by[('raw', c)]:.2f}")
+    if args.repeat > 1:
+        print(f"(medians over {args.repeat} rounds)")
+    for r in rows:
+        if "vs_raw" in r:
+            each = ", ".join(f"{x:.2f}" for x in r["vs_raw_each"])
+            print(f"full/raw throughput at C={r['concurrency']}: {r['vs_raw']:.2f} ({each})")
 
 
 def _profile_full(args: Any) -> None:

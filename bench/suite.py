@@ -44,13 +44,17 @@ class SuiteSize:
     """Messages per end-to-end scenario at the highest concurrency (C=1 runs a fifth)."""
     concurrency: tuple[int, ...] = (1, 64)
     warmup: int = 200
+    repeat: int = 3
+    """Rounds of the end-to-end scenarios (raw, echo, full back to back); rows give medians."""
     start_agents: int = 100
     memory_agents: int = 1000
     store_rows: int = 5000
 
     @classmethod
     def quick(cls) -> SuiteSize:
-        return cls(messages=128, warmup=16, start_agents=5, memory_agents=20, store_rows=200)
+        return cls(
+            messages=128, warmup=16, repeat=1, start_agents=5, memory_agents=20, store_rows=200
+        )
 
 
 def machine() -> dict[str, Any]:
@@ -127,12 +131,7 @@ def _store_row(path: str, batch: int, rows: int, seconds: float) -> dict[str, An
 
 
 def _ratios(rows: list[dict[str, Any]]) -> dict[str, float]:
-    by = {(r["kind"], r["concurrency"]): r["msg_s"] for r in rows}
-    return {
-        str(c): by[("full", c)] / by[("raw", c)]
-        for (kind, c) in by
-        if kind == "full" and ("raw", c) in by
-    }
+    return {str(r["concurrency"]): r["vs_raw"] for r in rows if "vs_raw" in r}
 
 
 def run_suite(
@@ -159,6 +158,7 @@ def run_suite(
         "size": {
             "messages": size.messages,
             "concurrency": list(size.concurrency),
+            "repeat": size.repeat,
             "start_agents": size.start_agents,
             "memory_agents": size.memory_agents,
             "store_rows": size.store_rows,
@@ -170,6 +170,7 @@ def run_suite(
         concurrency=size.concurrency,
         pg_url=pg_url,
         warmup=size.warmup,
+        repeat=size.repeat,
         progress=lambda detail: say("end_to_end", detail),
     )
     data["end_to_end"] = rows

@@ -96,7 +96,11 @@ def _print(data: dict[str, Any], out_dir: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="end to end (same run, same private redis-server)")
+    rounds = data["size"].get("repeat", 1)
+    title = "end to end (same run, same private redis-server)"
+    if rounds > 1:
+        title += f", medians of {rounds} rounds"
+    table = Table(title=title)
     for column in ("server", "C", "msg/s", "p50 ms", "p99 ms", "server CPU µs/msg"):
         table.add_column(column, justify="right")
     for r in data["end_to_end"]:
@@ -110,8 +114,13 @@ def _print(data: dict[str, Any], out_dir: Path) -> None:
         )
     console = Console()
     console.print(table)
-    for c, ratio in data["full_vs_raw"].items():
-        console.print(f"full path / raw echo throughput at C={c}: {ratio:.2f}")
+    for r in data["end_to_end"]:
+        if "vs_raw" in r:
+            each = ", ".join(f"{x:.2f}" for x in r["vs_raw_each"])
+            console.print(
+                f"full path / raw echo throughput at C={r['concurrency']}: "
+                f"{r['vs_raw']:.2f} (each round: {each})"
+            )
     fleet = data["fleet"]
     console.print(
         f"fleet start, {fleet['start']['agents']} agents: {fleet['start']['start_s']:.2f} s; "
