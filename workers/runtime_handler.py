@@ -2,8 +2,9 @@
 
 Per batch, before the turns: one ``store.get_memories_by_ids(...)`` for the response ids of
 the messages that may have been answered before (:meth:`RuntimeHandler.prepare`; a first
-delivery of an entry-id message cannot have been), so no turn reads the store to find out. Per message: ``runtime.process_message(memory, persist=False,
-callback=..., known_replies=...)`` (partials go to the reply stream as they come). Per batch,
+delivery of an entry-id message cannot have been), so no turn reads the store to find out.
+Per message: ``runtime.process_message(memory, persist=False, callback=...,
+known_replies=...)`` (partials go to the reply stream as they come). Per batch,
 after the turns: one ``store.create_memories(...)`` with every memory the batch's turns
 created, before the worker sends replies and acks. A redelivered message is recognised by the
 runtime (``replayed=True``): its stored reply is re-sent and nothing new is written.

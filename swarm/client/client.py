@@ -39,7 +39,7 @@ from swarm.errors import (
     UnknownAgentError,
 )
 from swarm.hierarchy import Permissions, TaskResult
-from swarm.ids import is_uuid
+from swarm.ids import derived_id, is_uuid
 from swarm.types import Content, now_ms
 
 __all__ = ["DEFAULT_TIMEOUT_S", "SwarmClient"]
@@ -313,8 +313,9 @@ class SwarmClient:
     ) -> Reply | str:
         """Send ``text`` to agent ``to`` (name or id); return its reply, or the message id.
 
-        ``message_id`` (a UUID; default: a new one) makes a retried send idempotent: the
-        agent answers the same id once, and a repeat is answered from its store.
+        ``message_id`` (a UUID) makes a retried send idempotent: the agent answers the same
+        id once, and a repeat is answered from its store. Without it, the message id derives
+        from the inbox entry, and each call is a new message.
 
         The reply's ``kind`` is ``"reply"``, or ``"error"`` when the message was
         dead-lettered (``reply.error`` says why). Raises UnknownAgentError for an agent
@@ -369,8 +370,10 @@ class SwarmClient:
             if group is None:
                 raise
             return await self._post_group(group, text, room, metadata, reply_to, message_id)
-        message_id = message_id or str(uuid.uuid4())
-        stream = keys.reply_stream(agent.id, message_id) if reply_to else None
+        # No id of ours: the worker derives it from the entry id (and, knowing the entry to
+        # be new, skips looking for an earlier answer).
+        token = message_id or str(uuid.uuid4())
+        stream = keys.reply_stream(agent.id, token) if reply_to else None
         fields = encode_message(
             text=text,
             message_id=message_id,
@@ -382,7 +385,10 @@ class SwarmClient:
             partials=partials,
             sent_at=now_ms(),
         )
-        await self._redis.xadd(agent.inbox, fields)  # type: ignore[arg-type]
+        entry_id = await self._redis.xadd(agent.inbox, fields)  # type: ignore[arg-type]
+        if message_id is None:
+            entry = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+            message_id = derived_id("entry", agent.id, entry)
         return message_id, stream
 
     async def _group(self, to: str) -> str | None:

@@ -11,6 +11,7 @@ import pytest
 from swarm.bus import Redis, connect
 from swarm.client import SwarmClient
 from swarm.errors import ProtocolError
+from swarm.ids import derived_id
 from tests.support.bus import new_agent, running_worker
 from tests.support.redis_server import RedisServer
 
@@ -44,6 +45,23 @@ async def test_the_reply_carries_the_chosen_id_and_a_repeat_is_replayed(redis: R
     assert (first.message_id, first.text, first.replayed) == (message_id, "echo: hi", False)
     assert (again.message_id, again.replayed) == (message_id, True)
     assert queued == str(uuid.UUID(int=7))
+
+
+async def test_without_a_chosen_id_the_message_id_derives_from_the_inbox_entry(
+    redis: Redis,
+) -> None:
+    """send() without message_id sends no id field; the returned id is the entry's derived id."""
+    agent = await new_agent(redis, "echo")
+    async with SwarmClient(redis=redis) as client:
+        queued = await client.send(agent.name, "later", wait=False)
+        [(entry_id, fields)] = await client.redis.xrange(agent.inbox)
+    async with running_worker(redis, [agent]), SwarmClient(redis=redis) as client:
+        first = await client.send(agent.name, "hi", timeout=10)
+        second = await client.send(agent.name, "hi", timeout=10)
+    assert b"id" not in fields
+    assert queued == derived_id("entry", agent.id, entry_id.decode())
+    assert (first.text, first.replayed, second.replayed) == ("echo: hi", False, False)
+    assert first.message_id != second.message_id
 
 
 async def test_a_message_id_that_is_not_a_uuid_is_refused_before_sending(redis: Redis) -> None:
