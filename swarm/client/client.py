@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from contextlib import aclosing
 from types import TracebackType
 from typing import Any, Literal, overload
 
@@ -326,10 +327,10 @@ class SwarmClient:
                 to, text, room, content, metadata, partials=False, message_id=message_id
             )
             return sent_id
-        async for reply in self._exchange(
-            to, text, room, timeout, content, metadata, False, message_id
-        ):
-            return reply
+        exchange = self._exchange(to, text, room, timeout, content, metadata, False, message_id)
+        async with aclosing(exchange):  # its reply stream is deleted now, not when collected
+            async for reply in exchange:
+                return reply
         raise AssertionError("unreachable: _exchange yields a final reply or raises")
 
     async def stream(
@@ -343,8 +344,10 @@ class SwarmClient:
         metadata: Mapping[str, Any] | None = None,
     ) -> AsyncIterator[Reply]:
         """Send a message and yield its partial responses, then the final reply."""
-        async for reply in self._exchange(to, text, room, timeout, content, metadata, True):
-            yield reply
+        exchange = self._exchange(to, text, room, timeout, content, metadata, True)
+        async with aclosing(exchange):
+            async for reply in exchange:
+                yield reply
 
     async def _post(
         self,
@@ -432,7 +435,7 @@ class SwarmClient:
         metadata: Mapping[str, Any] | None,
         partials: bool,
         message_id: str | None = None,
-    ) -> AsyncIterator[Reply]:
+    ) -> AsyncGenerator[Reply, None]:
         message_id, stream = await self._post(
             to,
             text,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from swarm.bus import Redis, connect
+from swarm.bus import Redis, connect, keys
 from swarm.client import SwarmClient
 from swarm.errors import ProtocolError
 from swarm.ids import derived_id
@@ -72,3 +72,12 @@ async def test_a_message_id_that_is_not_a_uuid_is_refused_before_sending(redis: 
             await client.send(agent.name, "hi", wait=False, message_id="abc")
         assert await client.redis.xlen(agent.inbox) == 0
         await client.ping()
+
+
+async def test_send_deletes_its_reply_stream_before_it_returns(redis: Redis) -> None:
+    """When send() returns the reply, the reply stream it read is already gone."""
+    agent = await new_agent(redis, "echo")
+    async with running_worker(redis, [agent]), SwarmClient(redis=redis) as client:
+        reply = await client.send(agent.name, "hi", timeout=10)
+        left = [key async for key in redis.scan_iter(match=keys.reply_stream(agent.id, "*"))]
+    assert (reply.text, left) == ("echo: hi", [])
