@@ -22,6 +22,8 @@ __all__ = [
 ]
 
 _FENCE_RE = re.compile(r"```(?:json|xml)?\s*(.*?)```", re.S | re.I)
+_STRUCTURED_RE = re.compile(r"<(response|text|actions)\b", re.I)
+_NAME_SEPARATOR_RE = re.compile(r"[,\n]")
 _TAG_RE_CACHE: dict[str, re.Pattern[str]] = {}
 
 
@@ -59,6 +61,9 @@ def _xml_field(text: str, name: str) -> str | None:
     end = text.find(f"</{name}>", start) if start >= 0 else -1
     if end >= 0:
         value = text[start + len(opening) : end].strip()
+    elif text.isascii() and f"<{name}" not in text.lower():
+        # No opening tag in any casing (exact for ASCII; re.I folds a few non-ASCII letters).
+        return None
     else:
         match = _tag(name, closed=True).search(text) or _tag(name, closed=False).search(text)
         if match is None:
@@ -71,12 +76,14 @@ def _xml_field(text: str, name: str) -> str | None:
 
 def _split_names(value: object) -> list[str]:
     if isinstance(value, str):
-        items: Iterable[object] = re.split(r"[,\n]", value)
+        if not value:
+            return []
+        items: Iterable[object] = _NAME_SEPARATOR_RE.split(value)
     elif isinstance(value, list | tuple):
         items = value
     else:
         return []
-    return [str(item).strip() for item in items if str(item).strip()]
+    return [name for name in (str(item).strip() for item in items) if name]
 
 
 def _from_json(text: str) -> dict[str, Any] | None:
@@ -97,7 +104,7 @@ def _from_json(text: str) -> dict[str, Any] | None:
 def parse_response(raw: str) -> ParsedResponse:
     """Read a model answer in elizaOS XML, JSON, or failing both, plain text."""
     text = raw.strip()
-    if re.search(r"<(response|text|actions)\b", text, re.I):
+    if _STRUCTURED_RE.search(text):
         body = _xml_field(text, "response") or text
         reply = _xml_field(body, "text")
         return ParsedResponse(
