@@ -62,6 +62,19 @@ DEFAULT_FALLBACK_RESPONSE = "Sorry, I can't answer right now. Please try again i
 _MESSAGE = "message"
 _replace = msgspec.structs.replace
 _perf = time.perf_counter
+_STAGES = (
+    "replay_check",
+    "before_message",
+    "store_incoming",
+    "compose_state",
+    "should_respond",
+    "select_action",
+    "execute",
+    "store_response",
+    "evaluate",
+    "after_message",
+)
+_STAGE_KEYS = {name: "stage:" + name for name in _STAGES}  # metric keys, built once
 
 
 def _number(value: object, default: float) -> float:
@@ -87,7 +100,7 @@ class _Clock:
         elapsed_ms = (now - self._mark) * 1000.0
         self._mark = now
         self.timings[name] = elapsed_ms
-        self._metrics.record_key("stage:" + name, elapsed_ms, ok)
+        self._metrics.record_key(_STAGE_KEYS[name], elapsed_ms, ok)
 
     def total(self) -> float:
         elapsed_ms = (_perf() - self.started) * 1000.0
