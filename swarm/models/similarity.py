@@ -7,6 +7,7 @@ postings of the features it shares with the documents, so it stays cheap on the 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -19,6 +20,9 @@ __all__ = ["Features", "SimilarityIndex", "featurize"]
 # Stopwords still say something ("who are you" vs "where are you") but far less than
 # content words; with a handful of documents IDF alone cannot learn that.
 _STOPWORD_WEIGHT = 0.25
+# Distinct tokens whose trigrams are remembered: words recur (Zipf), so a few thousand
+# cover most of what a chat says.
+_TOKEN_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +36,20 @@ class Features:
 def featurize(text: str) -> Features:
     """Extract the features :class:`SimilarityIndex` compares."""
     tokens = terms(text)
-    return Features(Counter(tokens), Counter(char_ngrams(content_words(tokens))))
+    # Plain dicts counted in place: Counter's constructor costs more than the counting here.
+    words: dict[str, int] = {}
+    for token in tokens:
+        words[token] = words.get(token, 0) + 1
+    grams: dict[str, int] = {}
+    for token in content_words(tokens):
+        for gram in _token_grams(token):
+            grams[gram] = grams.get(gram, 0) + 1
+    return Features(words, grams)
+
+
+@functools.lru_cache(maxsize=_TOKEN_CACHE_SIZE)
+def _token_grams(token: str) -> tuple[str, ...]:
+    return tuple(char_ngrams([token]))
 
 
 def _idf(n_docs: int, df: int) -> float:
