@@ -12,6 +12,7 @@ import inspect
 import re
 from collections import OrderedDict
 from collections.abc import Mapping
+from operator import is_
 from typing import Any, Generic, TypeVar
 
 from swarm.models.actions import ActionChooser, ActionSpec, action_specs, response_xml
@@ -117,7 +118,9 @@ class OfflineModel:
         self._books: _Lru[int, tuple[object, ReplyBook]] = _Lru(cache_size)
         self._specs_cache: _Lru[tuple[str, tuple[int, ...]], tuple[tuple[object, ...], Specs]]
         self._specs_cache = _Lru(cache_size)
-        self._choosers: _Lru[tuple[int, int], tuple[object, Specs, ActionChooser]]
+        self._choosers: _Lru[
+            tuple[int, tuple[int, ...]], tuple[object, tuple[object, ...], ActionChooser]
+        ]
         self._choosers = _Lru(cache_size)
 
     def reply_book(self, character: object) -> ReplyBook:
@@ -129,26 +132,27 @@ class OfflineModel:
         self._books.put(id(character), (character, book))
         return book
 
-    def _specs(self, actions: object, agent_name: str) -> Specs:
-        items = tuple(actions) if isinstance(actions, list | tuple) else ()
+    def _specs(self, items: tuple[object, ...], agent_name: str) -> Specs:
         # The runtime offers the same registered action objects message after message:
         # reading their examples again each time would cost more than the matching.
         key = (agent_name, tuple(map(id, items)))
         cached = self._specs_cache.get(key)
-        if cached is not None and all(a is b for a, b in zip(cached[0], items, strict=True)):
+        if cached is not None and all(map(is_, cached[0], items)):
             return cached[1]
         specs = action_specs(items, agent_name)
         self._specs_cache.put(key, (items, specs))
         return specs
 
     def _chooser(self, character: object, book: ReplyBook, actions: object) -> ActionChooser:
-        specs = self._specs(actions, book.agent_name)
-        key = (id(character), id(specs))
+        items = tuple(actions) if isinstance(actions, list | tuple) else ()
+        # One look-up per message: the same character offered the same action objects.
+        key = (id(character), tuple(map(id, items)))
         cached = self._choosers.get(key)
-        if cached is not None and cached[0] is character and cached[1] is specs:
+        if cached is not None and cached[0] is character and all(map(is_, cached[1], items)):
             return cached[2]
+        specs = self._specs(items, book.agent_name)
         chooser = ActionChooser(specs, book.exchanges, threshold=self.action_threshold)
-        self._choosers.put(key, (character, specs, chooser))
+        self._choosers.put(key, (character, items, chooser))
         return chooser
 
     def respond(self, character: object, params: Mapping[str, Any]) -> str:

@@ -60,7 +60,7 @@ def _idf(n_docs: int, df: int) -> float:
 class _Channel:
     """Normalised TF-IDF postings of one kind of feature."""
 
-    __slots__ = ("_damped", "_idf", "_postings", "_unknown_idf")
+    __slots__ = ("_damped", "_idf", "_known", "_unknown_idf")
 
     def __init__(self, docs: Sequence[Mapping[str, int]], damped: frozenset[str]) -> None:
         n_docs = len(docs)
@@ -78,32 +78,34 @@ class _Channel:
                 continue
             for feature, weight in vector.items():
                 postings.setdefault(feature, []).append((index, weight / norm))
-        self._postings = {f: tuple(p) for f, p in postings.items()}
+        # A query feature costs one look-up: its IDF and postings together.
+        self._known = {f: (idf, tuple(postings.get(f, ()))) for f, idf in self._idf.items()}
 
     def _damp(self, feature: str) -> float:
         return _STOPWORD_WEIGHT if feature in self._damped else 1.0
 
     def add_cosines(self, query: Mapping[str, int], scale: float, into: list[float]) -> None:
         """Add ``scale`` times the cosine of ``query`` with each document to ``into``."""
-        shared: list[tuple[str, float]] = []
+        shared: list[tuple[float, tuple[tuple[int, float], ...]]] = []
         norm2 = 0.0
+        known = self._known
         for feature, tf in query.items():
-            idf = self._idf.get(feature)
+            entry = known.get(feature)
             tf_weight = 1.0 if tf == 1 else 1.0 + math.log(tf)
-            if idf is None:
+            if entry is None:
                 # Unknown features match nothing but make the query less similar to everything.
-                weight = tf_weight * self._unknown_idf * self._damp(feature)
+                damp = _STOPWORD_WEIGHT if feature in self._damped else 1.0
+                weight = tf_weight * self._unknown_idf * damp
             else:
-                weight = tf_weight * idf
-                shared.append((feature, weight))
+                weight = tf_weight * entry[0]
+                shared.append((weight, entry[1]))
             norm2 += weight * weight
         if not shared:
             return
         factor = scale / math.sqrt(norm2)
-        postings = self._postings
-        for feature, weight in shared:
+        for weight, postings in shared:
             scaled = weight * factor
-            for index, doc_weight in postings[feature]:
+            for index, doc_weight in postings:
                 into[index] += scaled * doc_weight
 
 
