@@ -9,6 +9,7 @@ names are dropped; with none left the answer is a REPLY when it has text, else N
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,9 @@ _TEMPLATE = (
     "<response><thought>why</thought><actions>ACTION_NAME</actions>"
     "<text>what {name} says</text></response></output>"
 )
+
+_FRAME_CACHE_SIZE = 256
+"""Agent names whose prompt frame is kept (one per character a process runs, usually)."""
 
 
 @dataclass(slots=True)
@@ -77,9 +81,19 @@ async def valid_actions(runtime: AgentRuntime, message: Memory, state: State) ->
     return [a for a, ok in zip(actions, valid, strict=True) if ok]
 
 
+@functools.lru_cache(maxsize=_FRAME_CACHE_SIZE)
+def _frame(name: str) -> tuple[str, str, str]:
+    # The template with the agent's name filled in, cut around the context and the actions:
+    # formatting the whole template each turn cost more than the rest of the prompt.
+    head, rest = _TEMPLATE.split("{context}")
+    middle, tail = rest.split("{actions}")
+    return head.format(name=name), middle.format(name=name), tail.format(name=name)
+
+
 def _prompt(runtime: AgentRuntime, state: State, actions: Sequence[Action]) -> str:
-    listing = "\n".join(f"- {a.name}: {a.description}" for a in actions)
-    return _TEMPLATE.format(name=runtime.character.name, context=state.text, actions=listing)
+    head, middle, tail = _frame(runtime.character.name)
+    listing = "\n".join([f"- {a.name}: {a.description}" for a in actions])
+    return f"{head}{state.text}{middle}{listing}{tail}"
 
 
 def _resolve(
