@@ -71,13 +71,14 @@ def _xml_field(text: str, name: str) -> str | None:
         value = match.group(1).strip()
     if value.startswith("<![CDATA[") and value.endswith("]]>"):
         return value[9:-3]
-    return html.unescape(value)
+    return html.unescape(value) if "&" in value else value
 
 
 def _split_names(value: object) -> list[str]:
     if isinstance(value, str):
-        if not value:
-            return []
+        if "," not in value and "\n" not in value:  # one name (or none): no split needed
+            name = value.strip()
+            return [name] if name else []
         items: Iterable[object] = _NAME_SEPARATOR_RE.split(value)
     elif isinstance(value, list | tuple):
         items = value
