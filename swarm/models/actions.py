@@ -90,7 +90,7 @@ def _phrase(name: str) -> str:
 class ActionChooser:
     """Offered actions indexed once; :meth:`choose` picks one for a message."""
 
-    __slots__ = ("_doc_actions", "_docs", "_index", "_is_default", "margin", "specs", "threshold")
+    __slots__ = ("_docs", "_groups", "_index", "margin", "specs", "threshold")
 
     def __init__(
         self,
@@ -131,30 +131,32 @@ class ActionChooser:
         for exchange in character_exchanges:
             add_exchange(exchange, default)
         self._docs = docs
-        self._doc_actions = [doc.action for doc in docs]
-        self._is_default = [spec.name.upper() == DEFAULT_ACTION for spec in self.specs]
+        # Each action's documents in document order, and whether it is REPLY.
+        self._groups = [
+            (spec.name.upper() == DEFAULT_ACTION, [j for j, d in enumerate(docs) if d.action == i])
+            for i, spec in enumerate(self.specs)
+        ]
         self._index = SimilarityIndex(texts)
 
     def choose(self, query: str | Features) -> ActionChoice:
         """The best action for ``query``; REPLY unless another scores at least ``threshold``
         and beats REPLY's own score by ``margin``."""
-        best: list[tuple[float, int]] = [(0.0, -1)] * len(self.specs)
-        for doc_index, (action, score) in enumerate(
-            zip(self._doc_actions, self._index.scores(query), strict=True)
-        ):
-            if score > best[action][0]:
-                best[action] = (score, doc_index)
+        scores = self._index.scores(query)
+        score_of = scores.__getitem__
         reply_score = 0.0
-        winner: tuple[float, int] = (0.0, -1)
-        for is_default, action_best in zip(self._is_default, best, strict=True):
+        score, winner = 0.0, -1  # the first action with the best score, REPLY aside
+        for action, (is_default, docs) in enumerate(self._groups):
+            if not docs:
+                continue
+            top = max(map(score_of, docs))
             if is_default:
-                if action_best[0] > reply_score:
-                    reply_score = action_best[0]
-            elif action_best[0] > winner[0]:
-                winner = action_best
-        score, doc_index = winner
-        if doc_index >= 0 and score >= self.threshold and score > reply_score + self.margin:
-            doc = self._docs[doc_index]
+                if top > reply_score:
+                    reply_score = top
+            elif top > score:
+                score, winner = top, action
+        if winner >= 0 and score >= self.threshold and score > reply_score + self.margin:
+            # The action's first document with that score is the evidence.
+            doc = self._docs[next(j for j in self._groups[winner][1] if scores[j] == score)]
             return ActionChoice(self.specs[doc.action].name, score, doc.evidence, doc.reply)
         return ActionChoice(DEFAULT_ACTION, reply_score, "default", None)
 

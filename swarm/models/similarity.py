@@ -140,8 +140,6 @@ class SimilarityIndex:
 
     def best(self, query: str | Features) -> tuple[int, float]:
         """The most similar document and its score (the first wins a tie), or ``(-1, 0.0)``."""
-        best_index, best_score = -1, 0.0
-        for index, score in enumerate(self.scores(query)):
-            if score > best_score:
-                best_index, best_score = index, score
-        return best_index, best_score
+        scores = self.scores(query)
+        top = max(scores, default=0.0)
+        return (scores.index(top), top) if top > 0.0 else (-1, 0.0)
