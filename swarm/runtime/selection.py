@@ -71,10 +71,12 @@ async def valid_actions(runtime: AgentRuntime, message: Memory, state: State) ->
     actions = list(runtime.actions.values())
     valid = [True] * len(actions)
     custom = [i for i, a in enumerate(actions) if a.validate is not always_valid]
+    if not custom:
+        return actions
     if len(custom) == 1:
         i = custom[0]
         await _check(runtime, actions[i], message, state, valid, i)
-    elif custom:
+    else:
         async with anyio.create_task_group() as tg:
             for i in custom:
                 tg.start_soon(_check, runtime, actions[i], message, state, valid, i)
@@ -100,10 +102,15 @@ def _resolve(
     names: Sequence[str], actions: Sequence[Action], runtime: AgentRuntime
 ) -> list[Action]:
     by_name = {a.name: a for a in actions}
-    similes = {a.name: a.similes for a in actions}
+    similes: dict[str, list[str]] | None = None
     chosen: list[Action] = []
     for name in names:
-        found = match_action(name, similes)
+        if name in by_name:  # what match_action finds first, without its simile table
+            found: str | None = name
+        else:
+            if similes is None:
+                similes = {a.name: a.similes for a in actions}
+            found = match_action(name, similes)
         if found is None:
             runtime.logger.debug("the model chose unknown or invalid action %r; dropped", name)
         elif by_name[found] not in chosen:
