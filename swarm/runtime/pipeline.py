@@ -152,7 +152,9 @@ class MessagePipeline:
         self, message: Memory, include: tuple[str, ...] = (), only_include: bool = False
     ) -> State:
         """The state for ``message`` (see :func:`swarm.runtime.state.compose_state`)."""
-        recent = await self.history(message.room_id)
+        recent = self.recent.get(message.room_id)  # a cached room needs no coroutine
+        if recent is None:
+            recent = await self.history(message.room_id)
         return await compose_state(
             self.runtime,
             message,
@@ -327,8 +329,12 @@ class MessagePipeline:
 
         # 8. evaluators
         responses = memories[1:]
-        evaluations = await run_evaluators(
-            runtime, incoming, state, responses, content is not None, message_id
+        evaluations = (
+            await run_evaluators(
+                runtime, incoming, state, responses, content is not None, message_id
+            )
+            if runtime.evaluators
+            else []
         )
         if evaluations:
             if adapter is not None:
