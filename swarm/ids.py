@@ -84,6 +84,10 @@ def string_to_uuid(value: str | int | float) -> str:
     text = value if isinstance(value, str) else _js_number(value)
     if len(text) == _UUID_LENGTH and _UUID_RE.match(text) is not None:
         return text
+    return _hashed(text)
+
+
+def _hashed(text: str) -> str:
     if _PLAIN_RE.fullmatch(text) is not None:
         encoded = text.replace(":", "%3A")
     else:
@@ -101,7 +105,11 @@ def derived_id(*parts: str) -> str:
 
     A redelivered message maps to the same derived ids, which makes writes idempotent.
     """
-    return string_to_uuid(":".join(parts))
+    text = ":".join(parts)
+    if len(parts) < 2:
+        return string_to_uuid(text)
+    # Two parts or more: a string with a ":", never a UUID, so hashed without the checks.
+    return _hashed(text)
 
 
 def incoming_id(message_id: str, agent_id: str) -> str:
