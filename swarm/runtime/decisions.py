@@ -52,13 +52,18 @@ def _tag(name: str, closed: bool) -> re.Pattern[str]:
 
 
 _FIELDS = "response|thought|actions|providers|text|action|name|reasoning"
+# Opening and closing tag of each field name looked for (a handful, all from this module).
+_PLAIN_TAGS: dict[str, tuple[str, str]] = {}
 
 
 def _xml_field(text: str, name: str) -> str | None:
     # Well-formed lower-case tags (what prompts ask for) are found without a regex.
-    opening = f"<{name}>"
+    tags = _PLAIN_TAGS.get(name)
+    if tags is None:
+        tags = _PLAIN_TAGS[name] = (f"<{name}>", f"</{name}>")
+    opening, closing = tags
     start = text.find(opening)
-    end = text.find(f"</{name}>", start) if start >= 0 else -1
+    end = text.find(closing, start) if start >= 0 else -1
     if end >= 0:
         value = text[start + len(opening) : end].strip()
     elif text.isascii() and f"<{name}" not in text.lower():
