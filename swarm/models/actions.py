@@ -9,6 +9,7 @@ its documents; REPLY wins unless another action is clearly better.
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from collections.abc import Iterable, Sequence
@@ -130,25 +131,32 @@ class ActionChooser:
         default = by_name.get(DEFAULT_ACTION)
         for exchange in character_exchanges:
             add_exchange(exchange, default)
-        self._docs = docs
-        # Each action's documents in document order, and whether it is REPLY.
+        # Each action's documents side by side (in the order they were added), so that its
+        # best score is the max of one slice of the scores; a document's score does not
+        # depend on where it sits in the index.
+        order = sorted(range(len(docs)), key=lambda j: docs[j].action)
+        self._docs = [docs[j] for j in order]
+        owners = [doc.action for doc in self._docs]
         self._groups = [
-            (spec.name.upper() == DEFAULT_ACTION, [j for j, d in enumerate(docs) if d.action == i])
+            (
+                spec.name.upper() == DEFAULT_ACTION,
+                bisect.bisect_left(owners, i),
+                bisect.bisect_right(owners, i),
+            )
             for i, spec in enumerate(self.specs)
         ]
-        self._index = SimilarityIndex(texts)
+        self._index = SimilarityIndex([texts[j] for j in order])
 
     def choose(self, query: str | Features) -> ActionChoice:
         """The best action for ``query``; REPLY unless another scores at least ``threshold``
         and beats REPLY's own score by ``margin``."""
         scores = self._index.scores(query)
-        score_of = scores.__getitem__
         reply_score = 0.0
         score, winner = 0.0, -1  # the first action with the best score, REPLY aside
-        for action, (is_default, docs) in enumerate(self._groups):
-            if not docs:
+        for action, (is_default, start, end) in enumerate(self._groups):
+            if start == end:
                 continue
-            top = max(map(score_of, docs))
+            top = max(scores[start:end])
             if is_default:
                 if top > reply_score:
                     reply_score = top
@@ -156,7 +164,8 @@ class ActionChooser:
                 score, winner = top, action
         if winner >= 0 and score >= self.threshold and score > reply_score + self.margin:
             # The action's first document with that score is the evidence.
-            doc = self._docs[next(j for j in self._groups[winner][1] if scores[j] == score)]
+            _, start, end = self._groups[winner]
+            doc = self._docs[scores.index(score, start, end)]
             return ActionChoice(self.specs[doc.action].name, score, doc.evidence, doc.reply)
         return ActionChoice(DEFAULT_ACTION, reply_score, "default", None)
 
