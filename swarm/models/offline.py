@@ -122,15 +122,22 @@ class OfflineModel:
             tuple[int, tuple[int, ...]], tuple[object, tuple[object, ...], ActionChooser]
         ]
         self._choosers = _Lru(cache_size)
+        # The last book and chooser used: a runtime asks for the same ones message after
+        # message, so most calls end here without building a key.
+        self._last_book: tuple[object, ReplyBook] | None = None
+        self._last_chooser: tuple[object, tuple[object, ...], ActionChooser] | None = None
 
     def reply_book(self, character: object) -> ReplyBook:
         """The character's indexed examples, built on first use."""
+        last = self._last_book
+        if last is not None and last[0] is character:
+            return last[1]
         cached = self._books.get(id(character))
-        if cached is not None and cached[0] is character:
-            return cached[1]
-        book = ReplyBook(character, min_similarity=self.min_similarity)
-        self._books.put(id(character), (character, book))
-        return book
+        if cached is None or cached[0] is not character:
+            cached = (character, ReplyBook(character, min_similarity=self.min_similarity))
+            self._books.put(id(character), cached)
+        self._last_book = cached
+        return cached[1]
 
     def _specs(self, items: tuple[object, ...], agent_name: str) -> Specs:
         # The runtime offers the same registered action objects message after message:
@@ -145,15 +152,23 @@ class OfflineModel:
 
     def _chooser(self, character: object, book: ReplyBook, actions: object) -> ActionChooser:
         items = tuple(actions) if isinstance(actions, list | tuple) else ()
-        # One look-up per message: the same character offered the same action objects.
+        last = self._last_chooser
+        if (
+            last is not None
+            and last[0] is character
+            and len(last[1]) == len(items)
+            and all(map(is_, last[1], items))
+        ):
+            return last[2]
         key = (id(character), tuple(map(id, items)))
         cached = self._choosers.get(key)
-        if cached is not None and cached[0] is character and all(map(is_, cached[1], items)):
-            return cached[2]
-        specs = self._specs(items, book.agent_name)
-        chooser = ActionChooser(specs, book.exchanges, threshold=self.action_threshold)
-        self._choosers.put(key, (character, items, chooser))
-        return chooser
+        if cached is None or cached[0] is not character or not all(map(is_, cached[1], items)):
+            specs = self._specs(items, book.agent_name)
+            chooser = ActionChooser(specs, book.exchanges, threshold=self.action_threshold)
+            cached = (character, items, chooser)
+            self._choosers.put(key, cached)
+        self._last_chooser = cached
+        return cached[2]
 
     def respond(self, character: object, params: Mapping[str, Any]) -> str:
         """The answer to a TEXT_* call, synchronously: plain text, or XML when actions are
