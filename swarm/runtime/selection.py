@@ -69,10 +69,10 @@ async def _check(
 async def valid_actions(runtime: AgentRuntime, message: Memory, state: State) -> list[Action]:
     """The registered actions whose ``validate`` accepts ``message``, in registration order."""
     actions = list(runtime.actions.values())
-    valid = [True] * len(actions)
     custom = [i for i, a in enumerate(actions) if a.validate is not always_valid]
     if not custom:
         return actions
+    valid = [True] * len(actions)
     if len(custom) == 1:
         i = custom[0]
         await _check(runtime, actions[i], message, state, valid, i)
