@@ -44,7 +44,7 @@ KINDS = ("raw", "echo", "full")
 CHARACTER_PATH = Path(__file__).resolve().parent.parent / "examples" / "characters" / "eliza.json"
 TEXTS = ("hello there", "how are you today?", "what do you think about dreams?", "thanks, bye")
 _GROUP = "bench"
-_WORKER_OPTIONS = {"concurrency": 64, "batch_size": 256}
+_WORKER_OPTIONS: dict[str, Any] = {"concurrency": 64, "batch_size": 256}
 
 
 class _EchoHandler:

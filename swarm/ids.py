@@ -15,6 +15,10 @@ _URI_COMPONENT_SAFE = "-_.!~*'()"
 # Text made only of these needs no percent-encoding but for ":" (derived ids are "x:uuid:uuid"),
 # which spares the hot path urllib's quote().
 _PLAIN_RE = re.compile(r"[A-Za-z0-9\-_.!~*'():]*")
+_UUID_LENGTH = 36
+# The digest's hex digit 16 with the variant bits set: (nibble & 0x3) | 0x8.
+_VARIANT_DIGIT = {digit: "89ab"[int(digit, 16) & 0x3] for digit in "0123456789abcdef"}
+_sha1 = hashlib.sha1
 
 
 def is_uuid(value: object) -> bool:
@@ -78,8 +82,12 @@ def string_to_uuid(value: str | int | float) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise TypeError(f"string_to_uuid takes a string or a number, not {type(value).__name__}")
     text = value if isinstance(value, str) else _js_number(value)
-    if is_uuid(text):
+    if len(text) == _UUID_LENGTH and _UUID_RE.match(text) is not None:
         return text
+    return _hashed(text)
+
+
+def _hashed(text: str) -> str:
     if _PLAIN_RE.fullmatch(text) is not None:
         encoded = text.replace(":", "%3A")
     else:
@@ -87,11 +95,9 @@ def string_to_uuid(value: str | int | float) -> str:
             encoded = quote(text, safe=_URI_COMPONENT_SAFE, encoding="utf-8", errors="strict")
         except UnicodeEncodeError as exc:  # lone surrogates: encodeURIComponent throws too
             raise ValueError(f"cannot encode {text!r} as a URI component: {exc}") from None
-    h = bytearray(hashlib.sha1(encoded.encode("ascii")).digest())
-    h[6] &= 0x0F
-    h[8] = (h[8] & 0x3F) | 0x80
-    hx = h.hex()
-    return f"{hx[0:8]}-{hx[8:12]}-{hx[12:16]}-{hx[16:20]}-{hx[20:32]}"
+    hx = _sha1(encoded.encode("ascii")).hexdigest()
+    # Byte 6's high nibble cleared (version 0), byte 8's top bits set to 10 (the variant).
+    return f"{hx[:8]}-{hx[8:12]}-0{hx[13:16]}-{_VARIANT_DIGIT[hx[16]]}{hx[17:20]}-{hx[20:32]}"
 
 
 def derived_id(*parts: str) -> str:
@@ -99,7 +105,11 @@ def derived_id(*parts: str) -> str:
 
     A redelivered message maps to the same derived ids, which makes writes idempotent.
     """
-    return string_to_uuid(":".join(parts))
+    text = ":".join(parts)
+    if len(parts) < 2:
+        return string_to_uuid(text)
+    # Two parts or more: a string with a ":", never a UUID, so hashed without the checks.
+    return _hashed(text)
 
 
 def incoming_id(message_id: str, agent_id: str) -> str:

@@ -9,6 +9,7 @@ its documents; REPLY wins unless another action is clearly better.
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from collections.abc import Iterable, Sequence
@@ -90,7 +91,7 @@ def _phrase(name: str) -> str:
 class ActionChooser:
     """Offered actions indexed once; :meth:`choose` picks one for a message."""
 
-    __slots__ = ("_docs", "_index", "margin", "specs", "threshold")
+    __slots__ = ("_docs", "_groups", "_index", "margin", "specs", "threshold")
 
     def __init__(
         self,
@@ -130,27 +131,41 @@ class ActionChooser:
         default = by_name.get(DEFAULT_ACTION)
         for exchange in character_exchanges:
             add_exchange(exchange, default)
-        self._docs = docs
-        self._index = SimilarityIndex(texts)
+        # Each action's documents side by side (in the order they were added), so that its
+        # best score is the max of one slice of the scores; a document's score does not
+        # depend on where it sits in the index.
+        order = sorted(range(len(docs)), key=lambda j: docs[j].action)
+        self._docs = [docs[j] for j in order]
+        owners = [doc.action for doc in self._docs]
+        self._groups = [
+            (
+                spec.name.upper() == DEFAULT_ACTION,
+                bisect.bisect_left(owners, i),
+                bisect.bisect_right(owners, i),
+            )
+            for i, spec in enumerate(self.specs)
+        ]
+        self._index = SimilarityIndex([texts[j] for j in order])
 
     def choose(self, query: str | Features) -> ActionChoice:
         """The best action for ``query``; REPLY unless another scores at least ``threshold``
         and beats REPLY's own score by ``margin``."""
-        best: list[tuple[float, int]] = [(0.0, -1)] * len(self.specs)
-        for doc_index, score in enumerate(self._index.scores(query)):
-            action = self._docs[doc_index].action
-            if score > best[action][0]:
-                best[action] = (score, doc_index)
+        scores = self._index.scores(query)
         reply_score = 0.0
-        winner: tuple[float, int] = (0.0, -1)
-        for i, spec in enumerate(self.specs):
-            if spec.name.upper() == DEFAULT_ACTION:
-                reply_score = max(reply_score, best[i][0])
-            elif best[i][0] > winner[0]:
-                winner = best[i]
-        score, doc_index = winner
-        if doc_index >= 0 and score >= self.threshold and score > reply_score + self.margin:
-            doc = self._docs[doc_index]
+        score, winner = 0.0, -1  # the first action with the best score, REPLY aside
+        for action, (is_default, start, end) in enumerate(self._groups):
+            if start == end:
+                continue
+            top = max(scores[start:end])
+            if is_default:
+                if top > reply_score:
+                    reply_score = top
+            elif top > score:
+                score, winner = top, action
+        if winner >= 0 and score >= self.threshold and score > reply_score + self.margin:
+            # The action's first document with that score is the evidence.
+            _, start, end = self._groups[winner]
+            doc = self._docs[scores.index(score, start, end)]
             return ActionChoice(self.specs[doc.action].name, score, doc.evidence, doc.reply)
         return ActionChoice(DEFAULT_ACTION, reply_score, "default", None)
 

@@ -12,6 +12,7 @@ import inspect
 import re
 from collections import OrderedDict
 from collections.abc import Mapping
+from operator import is_
 from typing import Any, Generic, TypeVar
 
 from swarm.models.actions import ActionChooser, ActionSpec, action_specs, response_xml
@@ -117,39 +118,57 @@ class OfflineModel:
         self._books: _Lru[int, tuple[object, ReplyBook]] = _Lru(cache_size)
         self._specs_cache: _Lru[tuple[str, tuple[int, ...]], tuple[tuple[object, ...], Specs]]
         self._specs_cache = _Lru(cache_size)
-        self._choosers: _Lru[tuple[int, int], tuple[object, Specs, ActionChooser]]
+        self._choosers: _Lru[
+            tuple[int, tuple[int, ...]], tuple[object, tuple[object, ...], ActionChooser]
+        ]
         self._choosers = _Lru(cache_size)
+        # The last book and chooser used: a runtime asks for the same ones message after
+        # message, so most calls end here without building a key.
+        self._last_book: tuple[object, ReplyBook] | None = None
+        self._last_chooser: tuple[object, tuple[object, ...], ActionChooser] | None = None
 
     def reply_book(self, character: object) -> ReplyBook:
         """The character's indexed examples, built on first use."""
+        last = self._last_book
+        if last is not None and last[0] is character:
+            return last[1]
         cached = self._books.get(id(character))
-        if cached is not None and cached[0] is character:
-            return cached[1]
-        book = ReplyBook(character, min_similarity=self.min_similarity)
-        self._books.put(id(character), (character, book))
-        return book
+        if cached is None or cached[0] is not character:
+            cached = (character, ReplyBook(character, min_similarity=self.min_similarity))
+            self._books.put(id(character), cached)
+        self._last_book = cached
+        return cached[1]
 
-    def _specs(self, actions: object, agent_name: str) -> Specs:
-        items = tuple(actions) if isinstance(actions, list | tuple) else ()
+    def _specs(self, items: tuple[object, ...], agent_name: str) -> Specs:
         # The runtime offers the same registered action objects message after message:
         # reading their examples again each time would cost more than the matching.
         key = (agent_name, tuple(map(id, items)))
         cached = self._specs_cache.get(key)
-        if cached is not None and all(a is b for a, b in zip(cached[0], items, strict=True)):
+        if cached is not None and all(map(is_, cached[0], items)):
             return cached[1]
         specs = action_specs(items, agent_name)
         self._specs_cache.put(key, (items, specs))
         return specs
 
     def _chooser(self, character: object, book: ReplyBook, actions: object) -> ActionChooser:
-        specs = self._specs(actions, book.agent_name)
-        key = (id(character), id(specs))
+        items = tuple(actions) if isinstance(actions, list | tuple) else ()
+        last = self._last_chooser
+        if (
+            last is not None
+            and last[0] is character
+            and len(last[1]) == len(items)
+            and all(map(is_, last[1], items))
+        ):
+            return last[2]
+        key = (id(character), tuple(map(id, items)))
         cached = self._choosers.get(key)
-        if cached is not None and cached[0] is character and cached[1] is specs:
-            return cached[2]
-        chooser = ActionChooser(specs, book.exchanges, threshold=self.action_threshold)
-        self._choosers.put(key, (character, specs, chooser))
-        return chooser
+        if cached is None or cached[0] is not character or not all(map(is_, cached[1], items)):
+            specs = self._specs(items, book.agent_name)
+            chooser = ActionChooser(specs, book.exchanges, threshold=self.action_threshold)
+            cached = (character, items, chooser)
+            self._choosers.put(key, cached)
+        self._last_chooser = cached
+        return cached[2]
 
     def respond(self, character: object, params: Mapping[str, Any]) -> str:
         """The answer to a TEXT_* call, synchronously: plain text, or XML when actions are

@@ -7,6 +7,7 @@ postings of the features it shares with the documents, so it stays cheap on the 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -19,6 +20,9 @@ __all__ = ["Features", "SimilarityIndex", "featurize"]
 # Stopwords still say something ("who are you" vs "where are you") but far less than
 # content words; with a handful of documents IDF alone cannot learn that.
 _STOPWORD_WEIGHT = 0.25
+# Distinct tokens whose trigrams are remembered: words recur (Zipf), so a few thousand
+# cover most of what a chat says.
+_TOKEN_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +36,20 @@ class Features:
 def featurize(text: str) -> Features:
     """Extract the features :class:`SimilarityIndex` compares."""
     tokens = terms(text)
-    return Features(Counter(tokens), Counter(char_ngrams(content_words(tokens))))
+    # Plain dicts counted in place: Counter's constructor costs more than the counting here.
+    words: dict[str, int] = {}
+    for token in tokens:
+        words[token] = words.get(token, 0) + 1
+    grams: dict[str, int] = {}
+    for token in content_words(tokens):
+        for gram in _token_grams(token):
+            grams[gram] = grams.get(gram, 0) + 1
+    return Features(words, grams)
+
+
+@functools.lru_cache(maxsize=_TOKEN_CACHE_SIZE)
+def _token_grams(token: str) -> tuple[str, ...]:
+    return tuple(char_ngrams([token]))
 
 
 def _idf(n_docs: int, df: int) -> float:
@@ -43,7 +60,7 @@ def _idf(n_docs: int, df: int) -> float:
 class _Channel:
     """Normalised TF-IDF postings of one kind of feature."""
 
-    __slots__ = ("_damped", "_idf", "_postings", "_unknown_idf")
+    __slots__ = ("_damped", "_idf", "_known", "_unknown_idf")
 
     def __init__(self, docs: Sequence[Mapping[str, int]], damped: frozenset[str]) -> None:
         n_docs = len(docs)
@@ -61,32 +78,34 @@ class _Channel:
                 continue
             for feature, weight in vector.items():
                 postings.setdefault(feature, []).append((index, weight / norm))
-        self._postings = {f: tuple(p) for f, p in postings.items()}
+        # A query feature costs one look-up: its IDF and postings together.
+        self._known = {f: (idf, tuple(postings.get(f, ()))) for f, idf in self._idf.items()}
 
     def _damp(self, feature: str) -> float:
         return _STOPWORD_WEIGHT if feature in self._damped else 1.0
 
     def add_cosines(self, query: Mapping[str, int], scale: float, into: list[float]) -> None:
         """Add ``scale`` times the cosine of ``query`` with each document to ``into``."""
-        shared: list[tuple[str, float]] = []
+        shared: list[tuple[float, tuple[tuple[int, float], ...]]] = []
         norm2 = 0.0
+        known = self._known
         for feature, tf in query.items():
-            idf = self._idf.get(feature)
+            entry = known.get(feature)
             tf_weight = 1.0 if tf == 1 else 1.0 + math.log(tf)
-            if idf is None:
+            if entry is None:
                 # Unknown features match nothing but make the query less similar to everything.
-                weight = tf_weight * self._unknown_idf * self._damp(feature)
+                damp = _STOPWORD_WEIGHT if feature in self._damped else 1.0
+                weight = tf_weight * self._unknown_idf * damp
             else:
-                weight = tf_weight * idf
-                shared.append((feature, weight))
+                weight = tf_weight * entry[0]
+                shared.append((weight, entry[1]))
             norm2 += weight * weight
         if not shared:
             return
         factor = scale / math.sqrt(norm2)
-        postings = self._postings
-        for feature, weight in shared:
+        for weight, postings in shared:
             scaled = weight * factor
-            for index, doc_weight in postings[feature]:
+            for index, doc_weight in postings:
                 into[index] += scaled * doc_weight
 
 
@@ -121,8 +140,6 @@ class SimilarityIndex:
 
     def best(self, query: str | Features) -> tuple[int, float]:
         """The most similar document and its score (the first wins a tie), or ``(-1, 0.0)``."""
-        best_index, best_score = -1, 0.0
-        for index, score in enumerate(self.scores(query)):
-            if score > best_score:
-                best_index, best_score = index, score
-        return best_index, best_score
+        scores = self.scores(query)
+        top = max(scores, default=0.0)
+        return (scores.index(top), top) if top > 0.0 else (-1, 0.0)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = ["STOPWORDS", "char_ngrams", "content_words", "stem", "terms", "words"]
 
 # Letters and digits of any script; an inner apostrophe keeps "don't" one word.
 _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+# The same for ASCII text, where a letter or digit is [a-z0-9] once lower-cased (faster).
+_ASCII_WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)?")
+# Distinct words whose term is remembered: words recur (Zipf), so a few thousand cover most
+# of what a chat says.
+_WORD_CACHE_SIZE = 4096
 
 STOPWORDS = frozenset(
     """a about an and are as at be been but by can could did do does for from had has have he
@@ -20,7 +26,10 @@ STOPWORDS = frozenset(
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens of ``text``."""
-    return _WORD_RE.findall(text.lower().replace("’", "'"))
+    lowered = text.lower()
+    if lowered.isascii():
+        return _ASCII_WORD_RE.findall(lowered)
+    return _WORD_RE.findall(lowered.replace("’", "'"))
 
 
 def stem(word: str) -> str:
@@ -41,7 +50,12 @@ def stem(word: str) -> str:
 
 def terms(text: str) -> list[str]:
     """:func:`words`, stemmed except for stopwords (which stay recognisable as such)."""
-    return [w if w in STOPWORDS else stem(w) for w in words(text)]
+    return list(map(_term, words(text)))
+
+
+@functools.lru_cache(maxsize=_WORD_CACHE_SIZE)
+def _term(word: str) -> str:
+    return word if word in STOPWORDS else stem(word)
 
 
 def content_words(tokens: list[str]) -> list[str]:

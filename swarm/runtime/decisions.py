@@ -22,6 +22,8 @@ __all__ = [
 ]
 
 _FENCE_RE = re.compile(r"```(?:json|xml)?\s*(.*?)```", re.S | re.I)
+_STRUCTURED_RE = re.compile(r"<(response|text|actions)\b", re.I)
+_NAME_SEPARATOR_RE = re.compile(r"[,\n]")
 _TAG_RE_CACHE: dict[str, re.Pattern[str]] = {}
 
 
@@ -50,15 +52,23 @@ def _tag(name: str, closed: bool) -> re.Pattern[str]:
 
 
 _FIELDS = "response|thought|actions|providers|text|action|name|reasoning"
+# Opening and closing tag of each field name looked for (a handful, all from this module).
+_PLAIN_TAGS: dict[str, tuple[str, str]] = {}
 
 
 def _xml_field(text: str, name: str) -> str | None:
     # Well-formed lower-case tags (what prompts ask for) are found without a regex.
-    opening = f"<{name}>"
+    tags = _PLAIN_TAGS.get(name)
+    if tags is None:
+        tags = _PLAIN_TAGS[name] = (f"<{name}>", f"</{name}>")
+    opening, closing = tags
     start = text.find(opening)
-    end = text.find(f"</{name}>", start) if start >= 0 else -1
+    end = text.find(closing, start) if start >= 0 else -1
     if end >= 0:
         value = text[start + len(opening) : end].strip()
+    elif text.isascii() and f"<{name}" not in text.lower():
+        # No opening tag in any casing (exact for ASCII; re.I folds a few non-ASCII letters).
+        return None
     else:
         match = _tag(name, closed=True).search(text) or _tag(name, closed=False).search(text)
         if match is None:
@@ -66,17 +76,20 @@ def _xml_field(text: str, name: str) -> str | None:
         value = match.group(1).strip()
     if value.startswith("<![CDATA[") and value.endswith("]]>"):
         return value[9:-3]
-    return html.unescape(value)
+    return html.unescape(value) if "&" in value else value
 
 
 def _split_names(value: object) -> list[str]:
     if isinstance(value, str):
-        items: Iterable[object] = re.split(r"[,\n]", value)
+        if "," not in value and "\n" not in value:  # one name (or none): no split needed
+            name = value.strip()
+            return [name] if name else []
+        items: Iterable[object] = _NAME_SEPARATOR_RE.split(value)
     elif isinstance(value, list | tuple):
         items = value
     else:
         return []
-    return [str(item).strip() for item in items if str(item).strip()]
+    return [name for name in (str(item).strip() for item in items) if name]
 
 
 def _from_json(text: str) -> dict[str, Any] | None:
@@ -97,7 +110,7 @@ def _from_json(text: str) -> dict[str, Any] | None:
 def parse_response(raw: str) -> ParsedResponse:
     """Read a model answer in elizaOS XML, JSON, or failing both, plain text."""
     text = raw.strip()
-    if re.search(r"<(response|text|actions)\b", text, re.I):
+    if _STRUCTURED_RE.search(text):
         body = _xml_field(text, "response") or text
         reply = _xml_field(body, "text")
         return ParsedResponse(

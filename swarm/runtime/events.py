@@ -60,6 +60,10 @@ class EventBus:
         """The listeners of ``event``, in the order they were added."""
         return list(self._handlers.get(str(event), ()))
 
+    def has_handlers(self, event: EventType | str) -> bool:
+        """True when ``event`` has a listener (without copying the list of them)."""
+        return bool(self._handlers.get(str(event)))
+
     async def emit(self, event: EventType | str, payload: Mapping[str, Any]) -> None:
         """Run every listener of ``event`` concurrently and wait for all of them.
 

@@ -50,7 +50,7 @@ class Outbox:
     async def __call__(self, content: Content) -> list[Memory]:
         self.sent.append(content)
         runtime = self._runtime
-        if runtime.events.handlers(EventType.RESPONSE_PARTIAL):
+        if runtime.events.has_handlers(EventType.RESPONSE_PARTIAL):
             await runtime.emit(
                 EventType.RESPONSE_PARTIAL, {"message": self._message, "content": content}
             )

@@ -40,9 +40,11 @@ class ComponentTiming:
 
     def record(self, elapsed_ms: float, ok: bool = True) -> None:
         self.calls += 1
-        self.failures += 0 if ok else 1
+        if not ok:
+            self.failures += 1
         self.total_ms += elapsed_ms
-        self.max_ms = max(self.max_ms, elapsed_ms)
+        if elapsed_ms > self.max_ms:
+            self.max_ms = elapsed_ms
 
     def as_dict(self) -> dict[str, float | int]:
         average = self.total_ms / self.calls if self.calls else 0.0

@@ -66,7 +66,7 @@ class RecentMessages:
     def conversation(self, room_id: str) -> str:
         """The room's cached messages as conversation lines, oldest first."""
         room = self._rooms.get(room_id)
-        return "\n".join(line for line in room.lines if line) if room is not None else ""
+        return "\n".join(filter(None, room.lines)) if room is not None else ""
 
     def find(self, room_id: str, memory_id: str) -> Memory | None:
         """The cached memory ``memory_id`` of ``room_id``, or None."""

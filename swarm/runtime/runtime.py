@@ -561,21 +561,27 @@ class AgentRuntime:
 
     async def run_before_message(self, message: Memory) -> Memory | Veto:
         """The message as the plugins' ``before_message`` hooks leave it, or their veto."""
+        if not self._plugins:  # the common case: nothing to run, not even a copy to make
+            return message
         return await hooks.before_message(self, self.plugins, message)
 
     async def run_after_message(self, message: Memory, response: Memory | None) -> None:
         """Run the plugins' ``after_message`` hooks (failures are logged)."""
-        await hooks.after_message(self, self.plugins, message, response, self.logger)
+        if self._plugins:
+            await hooks.after_message(self, self.plugins, message, response, self.logger)
 
     async def run_before_action(self, action: Action, message: Memory) -> Veto | None:
         """The plugins' veto of ``action``, or None when it may run."""
+        if not self._plugins:
+            return None
         return await hooks.before_action(self, self.plugins, action, message)
 
     async def run_after_action(
         self, action: Action, message: Memory, result: ActionResult | None
     ) -> None:
         """Run the plugins' ``after_action`` hooks (failures are logged)."""
-        await hooks.after_action(self, self.plugins, action, message, result, self.logger)
+        if self._plugins:
+            await hooks.after_action(self, self.plugins, action, message, result, self.logger)
 
 
 def _refuse_duplicate(kind: str, name: str, registered: Mapping[str, object]) -> None:

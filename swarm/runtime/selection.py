@@ -9,6 +9,7 @@ names are dropped; with none left the answer is a REPLY when it has text, else N
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,9 @@ _TEMPLATE = (
     "<text>what {name} says</text></response></output>"
 )
 
+_FRAME_CACHE_SIZE = 256
+"""Agent names whose prompt frame is kept (one per character a process runs, usually)."""
+
 
 @dataclass(slots=True)
 class Choice:
@@ -65,31 +69,48 @@ async def _check(
 async def valid_actions(runtime: AgentRuntime, message: Memory, state: State) -> list[Action]:
     """The registered actions whose ``validate`` accepts ``message``, in registration order."""
     actions = list(runtime.actions.values())
-    valid = [True] * len(actions)
     custom = [i for i, a in enumerate(actions) if a.validate is not always_valid]
+    if not custom:
+        return actions
+    valid = [True] * len(actions)
     if len(custom) == 1:
         i = custom[0]
         await _check(runtime, actions[i], message, state, valid, i)
-    elif custom:
+    else:
         async with anyio.create_task_group() as tg:
             for i in custom:
                 tg.start_soon(_check, runtime, actions[i], message, state, valid, i)
     return [a for a, ok in zip(actions, valid, strict=True) if ok]
 
 
+@functools.lru_cache(maxsize=_FRAME_CACHE_SIZE)
+def _frame(name: str) -> tuple[str, str, str]:
+    # The template with the agent's name filled in, cut around the context and the actions:
+    # formatting the whole template each turn cost more than the rest of the prompt.
+    head, rest = _TEMPLATE.split("{context}")
+    middle, tail = rest.split("{actions}")
+    return head.format(name=name), middle.format(name=name), tail.format(name=name)
+
+
 def _prompt(runtime: AgentRuntime, state: State, actions: Sequence[Action]) -> str:
-    listing = "\n".join(f"- {a.name}: {a.description}" for a in actions)
-    return _TEMPLATE.format(name=runtime.character.name, context=state.text, actions=listing)
+    head, middle, tail = _frame(runtime.character.name)
+    listing = "\n".join([f"- {a.name}: {a.description}" for a in actions])
+    return f"{head}{state.text}{middle}{listing}{tail}"
 
 
 def _resolve(
     names: Sequence[str], actions: Sequence[Action], runtime: AgentRuntime
 ) -> list[Action]:
     by_name = {a.name: a for a in actions}
-    similes = {a.name: a.similes for a in actions}
+    similes: dict[str, list[str]] | None = None
     chosen: list[Action] = []
     for name in names:
-        found = match_action(name, similes)
+        if name in by_name:  # what match_action finds first, without its simile table
+            found: str | None = name
+        else:
+            if similes is None:
+                similes = {a.name: a.similes for a in actions}
+            found = match_action(name, similes)
         if found is None:
             runtime.logger.debug("the model chose unknown or invalid action %r; dropped", name)
         elif by_name[found] not in chosen:

@@ -43,6 +43,12 @@ class Decision:
     reason: str
 
 
+# The rules' decisions, made once: a Decision is immutable.
+_OWN_MESSAGE = Decision(False, "own message")
+_DIRECT_MESSAGE = Decision(True, "direct message")
+_MENTIONED = Decision(True, "mentioned by name")
+
+
 def mention_pattern(name: str, username: str | None = None) -> re.Pattern[str]:
     """What a mention of the agent looks like: its name or username, optionally with ``@``."""
     names = {name, username or ""} - {""}
@@ -55,12 +61,12 @@ async def should_respond(
 ) -> Decision:
     """Decide whether ``runtime``'s agent answers ``message`` (see the module docstring)."""
     if message.entity_id == runtime.agent_id:
-        return Decision(False, "own message")
+        return _OWN_MESSAGE
     channel = message.content.channel_type
     if channel is None or channel.upper() in DIRECT_CHANNELS:
-        return Decision(True, "direct message")
+        return _DIRECT_MESSAGE
     if mention.search(message.content.text) is not None:
-        return Decision(True, "mentioned by name")
+        return _MENTIONED
     prompt = _TEMPLATE.format(name=runtime.character.name, context=state.text)
     try:
         answer = await runtime.use_model(

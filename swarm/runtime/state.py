@@ -107,6 +107,24 @@ async def _run_provider(
         runtime.metrics.record("provider", provider.name, elapsed_ms, ok)
 
 
+async def _run_providers(
+    runtime: AgentRuntime,
+    chosen: list[Provider],
+    message: Memory,
+    state: State,
+    timeout_s: float,
+) -> dict[str, ProviderResult]:
+    """The results of the ``chosen`` providers that answered, in ``chosen`` order."""
+    results: dict[str, ProviderResult] = {}
+    if len(chosen) == 1:  # the common case pays for no task group
+        await _run_provider(runtime, chosen[0], message, state, timeout_s, results)
+    elif chosen:
+        async with anyio.create_task_group() as tg:
+            for provider in chosen:
+                tg.start_soon(_run_provider, runtime, provider, message, state, timeout_s, results)
+    return {p.name: results[p.name] for p in chosen if p.name in results}
+
+
 async def compose_state(
     runtime: AgentRuntime,
     message: Memory,
@@ -136,25 +154,23 @@ async def compose_state(
         },
         data={"recentMessages": list(recent)},
     )
-    chosen = _selected(runtime.providers, include, only_include)
-    results: dict[str, ProviderResult] = {}
-    if len(chosen) == 1:  # the common case pays for no task group
-        await _run_provider(runtime, chosen[0], message, state, timeout_s, results)
-    elif chosen:
-        async with anyio.create_task_group() as tg:
-            for provider in chosen:
-                tg.start_soon(_run_provider, runtime, provider, message, state, timeout_s, results)
-    ordered = {p.name: results[p.name] for p in chosen if p.name in results}
-    state.data["providers"] = ordered
+    providers = runtime.providers
     sections: list[str] = []
-    for name, result in ordered.items():
-        state.values.update(result.values)
-        if result.text:
-            sections.append(f"[{name}]\n{result.text}")
+    if providers:  # an agent without providers skips their bookkeeping altogether
+        ordered = await _run_providers(
+            runtime, _selected(providers, include, only_include), message, state, timeout_s
+        )
+        for name, result in ordered.items():
+            state.values.update(result.values)
+            if result.text:
+                sections.append(f"[{name}]\n{result.text}")
+    else:
+        ordered = {}
+    state.data["providers"] = ordered
     if conversation:
         sections.append(f"[RECENT_MESSAGES]\n{conversation}")
     state.text = "\n\n".join(sections)
-    state.values["providers"] = [p.name for p in runtime.providers.values() if not p.private]
+    state.values["providers"] = [p.name for p in providers.values() if not p.private]
     token_estimate = len(state.text) // CHARS_PER_TOKEN + 1
     state.values["tokenEstimate"] = token_estimate
     state.data["tokenEstimate"] = token_estimate

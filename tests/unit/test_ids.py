@@ -178,3 +178,21 @@ def test_incoming_and_response_ids_differ_per_agent_and_role() -> None:
     assert len(ids) == 4
     assert incoming_id("m1", "a") == expected_uuid("in:m1:a")
     assert response_id("m1", "a") == expected_uuid("re:m1:a")
+
+
+def test_derived_id_of_one_uuid_is_that_uuid() -> None:
+    """derived_id of a single part is string_to_uuid of it: a UUID comes back unchanged."""
+    agent = "0e8ebcf0-8c0b-4f4e-9bd7-7e1d3e1c9c4f"
+    assert derived_id(agent) == agent
+
+
+@given(st.lists(st.text(max_size=12), min_size=2, max_size=4))
+def test_derived_id_of_several_parts_is_the_uuid_of_their_join(parts: list[str]) -> None:
+    """For two parts or more, derived_id agrees with string_to_uuid of the ":"-joined text."""
+    try:
+        expected = string_to_uuid(":".join(parts))
+    except ValueError:
+        with pytest.raises(ValueError, match="cannot encode"):
+            derived_id(*parts)
+        return
+    assert derived_id(*parts) == expected

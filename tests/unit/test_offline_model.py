@@ -267,6 +267,31 @@ def test_index_is_built_once_per_character() -> None:
     assert model.reply_book(ada) is not model.reply_book(character())
 
 
+def test_other_actions_offered_next_are_chosen_among() -> None:
+    """After one list of actions, a different list is matched afresh, not the last one."""
+    model = OfflineModel()
+    ada = character()
+    message = {"input": "please transfer 5 tokens to bob"}
+    wave = {"name": "WAVE", "description": "Wave a hand.", "similes": [], "examples": []}
+    without_send = [wave if a["name"] == "SEND_TOKEN" else a for a in ACTIONS]
+
+    first = model.respond(ada, {**message, "actions": ACTIONS})
+    second = model.respond(ada, {**message, "actions": without_send})
+
+    assert (xml_field(first, "actions"), xml_field(second, "actions")) == ("SEND_TOKEN", "REPLY")
+
+
+def test_another_character_gets_its_own_replies() -> None:
+    """The same model answering a second character uses that character's examples."""
+    model = OfflineModel()
+    model.respond(character(), {"input": "hello", "user_name": "Bo"})
+
+    examples = [[turn("{{user1}}", "hello"), turn("Bea", "Hey.")]]
+    other = character(name="Bea", message_examples=examples)
+
+    assert model.respond(other, {"input": "hello", "user_name": "Bo"}) == "Hey."
+
+
 async def test_text_handler_result_says_model_offline() -> None:
     """The TEXT_LARGE handler's text carries provider and model "offline"."""
     handler = offline_model_handlers()[ModelType.TEXT_LARGE]

@@ -286,6 +286,18 @@ async def test_every_listener_of_an_event_runs() -> None:
     assert sorted(got) == [("first", 1), ("second", 1)]
 
 
+def test_has_handlers_says_whether_an_event_has_a_listener() -> None:
+    """has_handlers is True once a listener is added for that event (by enum or name) only."""
+
+    async def listener(runtime: Any, payload: Mapping[str, Any]) -> None:
+        return None
+
+    runtime = AgentRuntime(character())
+    runtime.on("MESSAGE_SENT", listener)
+    assert runtime.events.has_handlers(EventType.MESSAGE_SENT)
+    assert not runtime.events.has_handlers(EventType.MESSAGE_RECEIVED)
+
+
 @pytest.mark.anyio
 async def test_a_failing_listener_is_logged_and_others_still_run(
     caplog: pytest.LogCaptureFixture,
