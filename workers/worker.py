@@ -10,10 +10,6 @@ The loop, one iteration per batch::
     commit        -> handler.persist(all outcomes) once, then ONE pipeline: replies, dead
                      letters, XACKs (shielded: a drain never loses a finished batch)
 
-A batch's commit runs beside the next batch's turns (one commit at a time): its store write
-and round trips overlap useful work. A next batch with a room of the committing batch waits
-for that commit first, then reads the pending lists afresh, so rooms keep their order.
-
 A heartbeat task refreshes the presence key meanwhile; its absence is what lets live workers
 reclaim this worker's entries after a crash.
 """
@@ -29,7 +25,7 @@ from typing import Any
 
 import anyio
 import msgspec
-from anyio.abc import TaskGroup, TaskStatus
+from anyio.abc import TaskStatus
 from anyio.lowlevel import checkpoint_if_cancelled
 from redis.exceptions import ResponseError
 
@@ -109,27 +105,6 @@ class _Partials:
         await self._redis.xadd(message.reply_to, encode_reply(reply))  # type: ignore[arg-type]
 
 
-class _Commit:
-    """The commit of one batch, running in the background, and the rooms it holds."""
-
-    def __init__(self, entries: Sequence[Entry]) -> None:
-        self.entry_ids = {e.entry_id for e in entries}
-        self.slots: set[tuple[str, str]] | None = set()
-        for entry in entries:
-            if entry.message is None:  # undecodable: its room is unknown, it may hold any
-                self.slots = None
-                break
-            self.slots.add((entry.inbox, entry.message.room_id))
-        self.done = anyio.Event()
-
-    def holds_room_of(self, entries: Sequence[Entry]) -> bool:
-        """Whether any of ``entries`` (decoded) may be behind an entry this commit acks."""
-        if self.slots is None:
-            return bool(entries)
-        slots = self.slots
-        return any((e.inbox, e.message.room_id) in slots for e in entries if e.message)
-
-
 class Worker:
     """Serves the inboxes of registered ``agents`` with ``handler`` until :meth:`stop`."""
 
@@ -161,8 +136,6 @@ class Worker:
         self._deferred: list[Entry] = []
         self._rooms = RoomIndex()
         self._limiter = anyio.CapacityLimiter(self.options.concurrency)
-        self._tasks: TaskGroup | None = None
-        self._committing: _Commit | None = None
 
     @property
     def worker_id(self) -> str:
@@ -217,17 +190,11 @@ class Worker:
                 await backoff.wait()
         try:
             async with anyio.create_task_group() as tg:
-                self._tasks = tg
                 tg.start_soon(self._heartbeat_loop)
                 self.state = "running" if not self._stopping.is_set() else self.state
                 log.info("worker %s serving %d agents", self._me, len(self._inboxes))
                 task_status.started()
-                try:
-                    await self._consume()
-                finally:
-                    with anyio.CancelScope(shield=True):
-                        await self._settle()  # the last batch's commit ends before we do
-                    self._tasks = None
+                await self._consume()
                 tg.cancel_scope.cancel()
         finally:
             # Shielded: a stopped worker's entries are reclaimable at once; else the key expires.
@@ -346,8 +313,6 @@ class Worker:
     async def _reclaim(self) -> list[Entry]:
         """Claim entries of dead workers, and our own failed ones that are due a retry."""
         held = {e.entry_id for e in self._deferred}
-        if self._committing is not None:
-            held |= self._committing.entry_ids
         claimed, from_dead = await reclaim(self._redis, self._inboxes, self._me, held, self.options)
         if from_dead:
             self.metrics.reclaimed.inc(from_dead)
@@ -388,9 +353,6 @@ class Worker:
                 dead.append((entry, f"{reason} (after {attempts} deliveries)", attempts))
                 continue
             decoded.append(entry)
-        if self._committing is not None and self._committing.holds_room_of(decoded):
-            await self._settle()
-            pending = None  # read before that commit's acks: split_runnable reads afresh
         runnable, deferred = await split_runnable(self._redis, decoded, self._rooms, pending)
         if self._prepare is not None and runnable:
             # One look-up for the batch (e.g. of stored replies) instead of one per message.
@@ -423,33 +385,7 @@ class Worker:
         self.metrics.in_flight.set(0)
         self._deferred = sorted(deferred, key=lambda e: id_key(e.entry_id))
         with anyio.CancelScope(shield=True):
-            await self._settle()  # one commit at a time, in batch order
-        if not (outcomes or dead or failures):
-            return
-        committing = _Commit([e for e, _, _ in outcomes] + [e for e, _, _ in dead])
-        self._committing = committing
-        if self._tasks is None:  # not inside run(): commit here and now
-            await self._commit_in_background(committing, outcomes, dead, failures)
-        else:
-            self._tasks.start_soon(self._commit_in_background, committing, outcomes, dead, failures)
-
-    async def _settle(self) -> None:
-        """Wait for the batch commit in flight, if any."""
-        if self._committing is not None:
-            await self._committing.done.wait()
-
-    async def _commit_in_background(
-        self, committing: _Commit, outcomes: list[Done], dead: list[Dead], failures: list[Failed]
-    ) -> None:
-        try:
-            with anyio.CancelScope(shield=True):
-                await self._commit(outcomes, dead, failures)
-        except Exception:  # its entries stay pending: they are retried; the worker goes on
-            log.exception("batch commit failed; its %d entries will be redelivered", len(outcomes))
-        finally:
-            if self._committing is committing:
-                self._committing = None
-            committing.done.set()
+            await self._commit(outcomes, dead, failures)
 
     async def _run_lane(
         self,

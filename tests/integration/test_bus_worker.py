@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
 
 import anyio
 import httpx
 import pytest
 
-from swarm.bus import (
-    AgentRecord,
-    Message,
-    Redis,
-    connect,
-    decode_dead_letter,
-    encode_message,
-    keys,
-    room_id,
-)
+from swarm.bus import Redis, connect, decode_dead_letter, encode_message, keys, room_id
 from swarm.client import SwarmClient
 from swarm.errors import DeliveryTimeoutError, UnknownAgentError
 from tests.support.bus import eventually, new_agent, running_worker
 from tests.support.echo_handler import EchoHandler
 from tests.support.redis_server import RedisServer
-from workers import Outcome, PartialSink
 from workers.health import serve_health
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
@@ -247,63 +236,3 @@ async def test_work_beyond_the_drain_timeout_is_left_pending(redis: Redis) -> No
     assert worker.state == "stopped"
     assert await redis.get(f"{ns}:effects") is None
     assert (await redis.xpending(agent.inbox, keys.WORKER_GROUP))["pending"] == 1
-
-
-class _HeldCommit(EchoHandler):
-    """EchoHandler whose persist of a batch with a ``hold`` message waits for ``release``."""
-
-    def __init__(self, redis: Redis, namespace: str) -> None:
-        super().__init__(redis, namespace)
-        self.persisting = anyio.Event()
-        self.release = anyio.Event()
-        self.handled: list[str] = []
-
-    async def handle(self, message: Message, partial: PartialSink) -> Outcome:
-        self.handled.append(message.content.text)
-        return await super().handle(message, partial)
-
-    async def persist(self, outcomes: Sequence[Outcome]) -> None:
-        if any(o.message.content.text == "hold" for o in outcomes):
-            self.persisting.set()
-            await self.release.wait()
-        await super().persist(outcomes)
-
-
-@asynccontextmanager
-async def _commit_held(redis: Redis, handler: _HeldCommit) -> AsyncIterator[AgentRecord]:
-    """A serving worker whose batch of "hold" (room a) is stuck in its commit until release."""
-    agent = await new_agent(redis)
-    async with running_worker(redis, [agent], handler):
-        await redis.xadd(agent.inbox, encode_message(text="hold", room="a"))  # type: ignore[arg-type]
-        await handler.persisting.wait()
-        yield agent
-
-
-async def test_other_rooms_run_while_a_batch_commits(redis: Redis) -> None:
-    """A message of another room is handled while the previous batch's commit is in flight."""
-    handler = _HeldCommit(redis, "overlap")
-    async with _commit_held(redis, handler) as agent:
-        await redis.xadd(agent.inbox, encode_message(text="other", room="b"))  # type: ignore[arg-type]
-        await eventually(lambda: _true("other" in handler.handled))
-        held_back = await redis.get("overlap:effects")
-        handler.release.set()
-        await eventually(lambda: _count(redis, "overlap:effects", 2))
-    assert held_back is None  # nothing was stored, so nothing acked, while the commit waited
-
-
-async def test_a_room_waits_for_the_commit_of_its_previous_message(redis: Redis) -> None:
-    """A room's next message is not handled before the batch holding its previous one commits."""
-    handler = _HeldCommit(redis, "room-wait")
-    async with _commit_held(redis, handler) as agent:
-        await redis.xadd(agent.inbox, encode_message(text="next", room="a"))  # type: ignore[arg-type]
-        await anyio.sleep(0.3)  # several read cycles (block_ms of the test options)
-        before_release = list(handler.handled)
-        handler.release.set()
-        await eventually(lambda: _count(redis, "room-wait:effects", 2))
-    assert before_release == ["hold"]
-    order = await redis.lrange(f"room-wait:order:{room_id('a')}", 0, -1)
-    assert order == [b"hold", b"next"]
-
-
-async def _true(value: bool) -> bool:
-    return value
