@@ -16,6 +16,7 @@ reclaim this worker's entries after a crash.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import time
@@ -26,7 +27,6 @@ from typing import Any
 import anyio
 import msgspec
 from anyio.abc import TaskStatus
-from anyio.lowlevel import checkpoint_if_cancelled
 from redis.exceptions import ResponseError
 
 from swarm.bus import (
@@ -376,11 +376,17 @@ class Worker:
             limiter = self._limiter if len(lanes) > self.options.concurrency else None
             if len(lanes) == 1:  # one room: nothing to run beside it, so no task to spawn
                 (lane,) = lanes.values()
-                await self._run_lane(lane, outcomes, failures, deferred, None)
+                await self._run_lane(lane, outcomes, failures, deferred, None, work)
             else:
-                async with anyio.create_task_group() as tg:
+                # asyncio's task group, not anyio's: a lane task costs ~3 µs instead of ~12
+                # (anyio 4.16 wraps each in a handle with its own cancel scope), and lanes
+                # are the one place the worker spawns per message. Cancelling this task
+                # (the drain deadline of `work`) cancels every lane, as anyio's group would.
+                async with asyncio.TaskGroup() as lanes_group:
                     for lane in lanes.values():
-                        tg.start_soon(self._run_lane, lane, outcomes, failures, deferred, limiter)
+                        lanes_group.create_task(
+                            self._run_lane(lane, outcomes, failures, deferred, limiter, work)
+                        )
         self._work_scope = None
         self.metrics.in_flight.set(0)
         self._deferred = sorted(deferred, key=lambda e: id_key(e.entry_id))
@@ -394,14 +400,15 @@ class Worker:
         failures: list[Failed],
         deferred: list[Entry],
         limiter: anyio.CapacityLimiter | None,
+        work: anyio.CancelScope,
     ) -> None:
         for index, entry in enumerate(lane):
             assert entry.message is not None
+            if work.cancel_called or anyio.current_time() >= work.deadline:
+                return  # drained: the rest of the lane stays pending, for a later delivery
             partials = _Partials(self._redis, entry)
             if limiter is not None:
                 await limiter.acquire()
-            else:
-                await checkpoint_if_cancelled()  # a drain deadline stops the lane here too
             try:
                 started = time.perf_counter()
                 try:

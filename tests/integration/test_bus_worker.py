@@ -236,3 +236,19 @@ async def test_work_beyond_the_drain_timeout_is_left_pending(redis: Redis) -> No
     assert worker.state == "stopped"
     assert await redis.get(f"{ns}:effects") is None
     assert (await redis.xpending(agent.inbox, keys.WORKER_GROUP))["pending"] == 1
+
+
+async def test_the_drain_timeout_cuts_every_running_room(redis: Redis) -> None:
+    """With turns of several rooms running past the drain timeout, all are cut and left pending."""
+    agent = await new_agent(redis)
+    ns = "cut-all"
+    for room in ("a", "b", "c"):
+        await redis.xadd(agent.inbox, encode_message(text="slow:30:too long", room=room))  # type: ignore[arg-type]
+    handler = EchoHandler(redis, ns)
+    with anyio.fail_after(5):  # not the 30 s the turns would take
+        async with running_worker(redis, [agent], handler, drain_timeout_s=0.2) as worker:
+            await eventually(lambda: _count(redis, f"{ns}:runs", 3))
+            worker.stop()
+    assert worker.state == "stopped"
+    assert await redis.get(f"{ns}:effects") is None
+    assert (await redis.xpending(agent.inbox, keys.WORKER_GROUP))["pending"] == 3
