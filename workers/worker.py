@@ -404,8 +404,8 @@ class Worker:
     ) -> None:
         for index, entry in enumerate(lane):
             assert entry.message is not None
-            if work.cancel_called or anyio.current_time() >= work.deadline:
-                return  # drained: the rest of the lane stays pending, for a later delivery
+            if work.cancel_called:  # the drain deadline passed: the rest stays pending
+                return
             partials = _Partials(self._redis, entry)
             if limiter is not None:
                 await limiter.acquire()
