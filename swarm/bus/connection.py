@@ -14,12 +14,15 @@ plan around slots (the worker's reads) which one they hold.
 
 from __future__ import annotations
 
+import asyncio
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, unquote
 
 import redis.asyncio as aioredis
 from hiredis import pack_command as _pack_command
+from redis._parsers import _AsyncHiredisParser
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import (
@@ -168,8 +171,33 @@ def _connect_cluster(url: str, max_connections: int | None) -> Redis:
     return cast(Redis, cluster)
 
 
+class _TimedReads(_AsyncHiredisParser):
+    """hiredis parsing whose socket reads, not replies, carry the read timeout.
+
+    redis-py arms a timer for every reply it reads, also for the replies of a pipeline that
+    are already buffered (~10 µs per message in a worker's commit). Here the timer runs
+    only while bytes are awaited from the socket, so a stalled server still fails the read
+    after the same ``socket_timeout``.
+    """
+
+    read_timeout: float | None = None
+    """Seconds one socket read may wait; set by the connection around a reply's read."""
+
+    async def read_from_socket(self) -> bool:
+        if self.read_timeout is None:
+            return cast(bool, await super().read_from_socket())  # type: ignore[no-untyped-call]
+        try:
+            async with asyncio.timeout(self.read_timeout):
+                return cast(bool, await super().read_from_socket())  # type: ignore[no-untyped-call]
+        except TimeoutError:  # asyncio's; redis-py's own TimeoutError is what callers expect
+            raise RedisTimeoutError(
+                f"Redis sent nothing within {self.read_timeout:g}s (socket timeout)"
+            ) from None
+
+
 class _FastPacking(AbstractConnection):
-    """Packs a command of text, bytes and integer arguments with one call into hiredis.
+    """Packs a command of text, bytes and integer arguments with one call into hiredis, and
+    times socket reads instead of replies (with :class:`_TimedReads` as its parser).
 
     redis-py's own packer encodes argument by argument in Python (~16 µs for a reply's XADD
     and EXPIRE, ~4 µs this way): the worker's batch pipelines are mostly such arguments.
@@ -185,6 +213,37 @@ class _FastPacking(AbstractConnection):
             except TypeError:
                 pass  # an argument hiredis refuses: redis-py's packer says what is wrong
         return super().pack_command(*args)
+
+    async def read_response(
+        self,
+        disable_decoding: bool = False,
+        timeout: float | None = None,  # noqa: ASYNC109  # redis-py's signature
+        *,
+        disconnect_on_error: bool = True,
+        push_request: bool | None = False,
+    ) -> Any:
+        parser = self._parser
+        if (
+            timeout is not None
+            or self.socket_timeout is None
+            or not isinstance(parser, _TimedReads)
+        ):
+            return await super().read_response(
+                disable_decoding,
+                timeout,
+                disconnect_on_error=disconnect_on_error,
+                push_request=push_request,
+            )
+        parser.read_timeout = self.socket_timeout
+        try:  # math.inf: redis-py arms no timer of its own; the parser's socket reads do
+            return await super().read_response(
+                disable_decoding,
+                math.inf,
+                disconnect_on_error=disconnect_on_error,
+                push_request=push_request,
+            )
+        finally:
+            parser.read_timeout = None
 
 
 _fast_classes: dict[type[AbstractConnection], type[AbstractConnection]] = {}
@@ -234,6 +293,7 @@ def connect(url: str, *, max_connections: int | None = None, **options: Any) -> 
             socket_connect_timeout=CONNECT_TIMEOUT_S,
             socket_keepalive=True,
             max_connections=max_connections,
+            parser_class=_TimedReads,
             **options,
         )
     except ValueError as exc:  # a malformed URL; never echo it (it may hold a password)
