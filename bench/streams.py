@@ -3,8 +3,9 @@
 Each server runs in its own process against the same private redis-server, one after the
 other, under the same load:
 
-* ``raw``: the floor. A bare redis-py loop: one ``XREADGROUP`` per batch, one pipeline of
-  ``XADD`` replies + ``XACK``. Nothing else.
+* ``raw``: the floor. A bare redis-py loop on a plain ``redis.asyncio`` client (hiredis
+  parsing; none of swarm's connection tuning): one ``XREADGROUP`` per batch, one pipeline
+  of ``XADD`` replies + ``XACK``. Nothing else.
 * ``echo``: ``workers.Worker`` with a trivial handler (echo, nothing persisted): decoding,
   room ordering, lanes, the batch commit, heartbeats, reclaim and trimming included.
 * ``full``: the product's path: ``Worker`` + ``RuntimeHandler`` + ``AgentRuntime`` with the
@@ -31,6 +32,7 @@ from typing import Any
 
 import anyio
 import psutil
+import redis.asyncio as aioredis
 
 from bench.servers import DEFAULT_PG_URL, drop_schema, new_schema, private_redis
 from swarm.bus import Message, connect, keys, register_agent
@@ -58,7 +60,7 @@ class _EchoHandler:
 
 
 async def _raw_server(url: str, inbox: str, ready: Any, _: Any) -> None:
-    redis = connect(url)
+    redis = aioredis.Redis.from_url(url)  # plain redis-py (hiredis parsing): no swarm tuning
     await redis.xgroup_create(inbox, _GROUP, id="0", mkstream=True)
     ready.set()
     while True:
