@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -87,7 +88,10 @@ def string_to_uuid(value: str | int | float) -> str:
     return _hashed(text)
 
 
+@functools.lru_cache(maxsize=8192)
 def _hashed(text: str) -> str:
+    # Remembered: one message's ids are derived several times on its way (the worker's
+    # batch look-up, the turn, the pipeline); the cache is bounded and the function pure.
     if _PLAIN_RE.fullmatch(text) is not None:
         encoded = text.replace(":", "%3A")
     else:
