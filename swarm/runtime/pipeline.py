@@ -32,7 +32,6 @@ from swarm.models.types import ModelType
 from swarm.runtime.components import ActionResult, HandlerCallback, State
 from swarm.runtime.evaluation import run_evaluators
 from swarm.runtime.execution import Outbox, execute_action
-from swarm.runtime.metrics import ComponentTiming
 from swarm.runtime.model_handlers import ModelRegistration
 from swarm.runtime.plugin import Veto
 from swarm.runtime.recent import RecentMessages
@@ -89,10 +88,10 @@ def _number(value: object, default: float) -> float:
 class _Clock:
     """Stage timings of one turn, into the Response and the runtime's metrics."""
 
-    __slots__ = ("_components", "_mark", "started", "timings")
+    __slots__ = ("_mark", "_metrics", "started", "timings")
 
     def __init__(self, runtime: AgentRuntime) -> None:
-        self._components = runtime.metrics.components
+        self._metrics = runtime.metrics
         self.started = self._mark = _perf()
         self.timings: dict[str, float] = {}
 
@@ -101,12 +100,7 @@ class _Clock:
         elapsed_ms = (now - self._mark) * 1000.0
         self._mark = now
         self.timings[name] = elapsed_ms
-        # RuntimeMetrics.record_key, one call fewer: ten stages a turn.
-        key = _STAGE_KEYS[name]
-        timing = self._components.get(key)
-        if timing is None:
-            timing = self._components[key] = ComponentTiming()
-        timing.record(elapsed_ms, ok)
+        self._metrics.record_key(_STAGE_KEYS[name], elapsed_ms, ok)
 
     def total(self) -> float:
         elapsed_ms = (_perf() - self.started) * 1000.0
